@@ -1,0 +1,115 @@
+"""The ``heartbeat`` command: one place to run, migrate and operate Heartbeat.
+
+Errors print as one line; the traceback of an unexpected one goes to the log
+file, never to the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich_argparse import RichHelpFormatter
+
+from engine import migrations, runtime
+from engine.errors import HeartbeatError
+from engine.logs import LOG_FILE_NAME, setup_logging
+from engine.runtime import Runtime
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger("heartbeat.cli")
+
+Handler = Callable[[Runtime, argparse.Namespace], int]
+
+
+def _upgrade(rt: Runtime) -> str:
+    rt.db.ensure_database()
+    return migrations.upgrade(rt.db.engine())
+
+
+def cmd_db_upgrade(rt: Runtime, args: argparse.Namespace) -> int:
+    revision = _upgrade(rt)
+    console.print(f"[green]✓[/] database is at revision {revision} (head)")
+    return 0
+
+
+def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
+    from engine import server  # starting a web server pulls in more than the other commands need
+
+    revision = _upgrade(rt)
+    where = "embedded PostgreSQL in " + str(rt.settings.data_dir / "pg") if rt.settings.embedded else "configured database"
+    console.print(f"[green]✓[/] {where}, schema at {revision}")
+    console.print(f"[bold]Heartbeat[/] starting on [link]http://localhost:{rt.settings.port}[/] (Ctrl+C stops it)")
+    return server.serve(rt)
+
+
+def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
+    return cmd_serve(rt, args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heartbeat",
+        description="Heartbeat: the always-on TV cockpit of the business. "
+        "Lands source data with dlt, computes metrics from SQL, shows red first.",
+        epilog="Settings come from HEARTBEAT_* environment variables; see docs/configuration.md.",
+        formatter_class=RichHelpFormatter,
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="run Heartbeat with its demo data on the embedded database",
+        description="Prepare the database and serve Heartbeat with demo data on http://localhost:PORT.",
+        formatter_class=RichHelpFormatter,
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = commands.add_parser(
+        "serve", help="serve the app (pages, websocket and REST API on one port)",
+        description="Apply migrations, then serve Heartbeat in production mode on HEARTBEAT_PORT.",
+        formatter_class=RichHelpFormatter,
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    db = commands.add_parser("db", help="manage Heartbeat's own database", formatter_class=RichHelpFormatter)
+    db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply migrations up to the newest (safe to repeat)", formatter_class=RichHelpFormatter
+    )
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+    db.set_defaults(handler=None, subparser=db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        (getattr(args, "subparser", None) or parser).print_help()
+        return 2
+    # Until the log file is set up, an unexpected error must not print a traceback.
+    logging.getLogger().addHandler(logging.NullHandler())
+    try:
+        rt = runtime.get()
+        setup_logging(rt.settings)
+        return handler(rt, args)
+    except HeartbeatError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.exception("command failed")
+        console.print(
+            f"[red]error:[/] unexpected failure ({type(exc).__name__}); "
+            f"details in {LOG_FILE_NAME} under the data folder"
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

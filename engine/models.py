@@ -1,0 +1,225 @@
+"""The tables of schema ``heartbeat``: the registries, history, job ledger and change trail.
+
+Plain SQLModel tables (``rx.Model`` is deprecated). Alembic migrations create
+them; a test checks that the migrations and these classes agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+SCHEMA = "heartbeat"
+
+# Every table of ours lives in one schema, so marts and sources in the same
+# database can never collide with it.
+metadata = MetaData(schema=SCHEMA)
+
+
+class HeartbeatTable(SQLModel):
+    metadata = metadata
+
+
+PERIODS = ("snapshot", "24h", "7d", "30d", "funnel")
+DIRECTIONS = ("higher_is_better", "lower_is_better")
+UNITS = ("count", "money", "percent", "seconds", "ratio")
+VERIFICATION_STATES = ("unverified", "verified")
+BENCHMARK_KINDS = ("none", "rolling_stat")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _ts(**kwargs: Any) -> Column:
+    return Column(DateTime(timezone=True), **kwargs)
+
+
+def _json(**kwargs: Any) -> Column:
+    return Column(JSONB, **kwargs)
+
+
+# Columns only the metric sync may write (the write guard enforces it in the
+# database); everything else in metric_registry is operator or runtime state.
+CONFIG_COLUMNS = (
+    "id", "name", "how_to_read", "methodology", "sources", "source_schemas",
+    "value_sql", "history_sql", "period", "unit", "currency", "direction",
+    "benchmark_kind", "benchmark_window_days", "tags", "related_cuts",
+    "file_thresholds", "config_hash", "definition_hash", "synced_at", "retired_at",
+)
+
+
+class MetricRegistry(HeartbeatTable, table=True):
+    """One row per metric: config from ``metrics/<id>.sql`` plus operator-tuned state."""
+
+    __tablename__ = "metric_registry"
+    __table_args__ = (
+        CheckConstraint(_in("period", PERIODS), name="metric_registry_period"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="metric_registry_direction"),
+        CheckConstraint(_in("unit", UNITS), name="metric_registry_unit"),
+        CheckConstraint(_in("benchmark_kind", BENCHMARK_KINDS), name="metric_registry_benchmark_kind"),
+        CheckConstraint(_in("verification_state", VERIFICATION_STATES), name="metric_registry_verification"),
+    )
+
+    id: str = Field(sa_column=Column(Text, primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    how_to_read: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    methodology: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    sources: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    source_schemas: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    value_sql: str = Field(sa_column=Column(Text, nullable=False))
+    history_sql: str | None = Field(default=None, sa_column=Column(Text))
+    period: str = Field(sa_column=Column(Text, nullable=False))
+    unit: str = Field(default="count", sa_column=Column(Text, nullable=False, server_default="count"))
+    currency: str | None = Field(default=None, sa_column=Column(Text))
+    direction: str = Field(sa_column=Column(Text, nullable=False))
+    benchmark_kind: str = Field(default="none", sa_column=Column(Text, nullable=False, server_default="none"))
+    benchmark_window_days: int | None = Field(default=None, sa_column=Column(Integer))
+    tags: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    related_cuts: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    # The thresholds as the file last stated them: an operator edit wins until
+    # the file's value changes again.
+    file_thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+
+    norm_value: float | None = Field(default=None, sa_column=Column(Float))
+    alert_value: float | None = Field(default=None, sa_column=Column(Float))
+    target_value: float | None = Field(default=None, sa_column=Column(Float))
+    target_due_date: date | None = Field(default=None, sa_column=Column(Date))
+    threshold_set_by: dict[str, str] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+
+    benchmark_mean: float | None = Field(default=None, sa_column=Column(Float))
+    benchmark_stddev: float | None = Field(default=None, sa_column=Column(Float))
+    benchmark_computed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+    owner: str | None = Field(default=None, sa_column=Column(Text))
+    verification_state: str = Field(
+        default="unverified", sa_column=Column(Text, nullable=False, server_default="unverified")
+    )
+    verified_by: str | None = Field(default=None, sa_column=Column(Text))
+    verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    verified_hash: str | None = Field(default=None, sa_column=Column(Text))
+
+    config_hash: str = Field(sa_column=Column(Text, nullable=False))
+    definition_hash: str = Field(sa_column=Column(Text, nullable=False))
+    synced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=False, server_default=func.now()))
+    retired_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class MetricHistory(HeartbeatTable, table=True):
+    """One value per metric and day; the latest computation of the day wins."""
+
+    __tablename__ = "metric_history"
+
+    metric_id: str = Field(
+        sa_column=Column(Text, ForeignKey("metric_registry.id", ondelete="CASCADE"), primary_key=True)
+    )
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    value: float | None = Field(default=None, sa_column=Column(Float))
+    status: str = Field(sa_column=Column(Text, nullable=False))
+    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    source_as_of: datetime | None = Field(default=None, sa_column=_ts())
+    duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+
+
+class AuditCutRegistry(HeartbeatTable, table=True):
+    """One row per audit chart module ``cuts/<id>.py``."""
+
+    __tablename__ = "audit_cut_registry"
+    __table_args__ = (
+        CheckConstraint(_in("verification_state", VERIFICATION_STATES), name="audit_cut_registry_verification"),
+    )
+
+    id: str = Field(sa_column=Column(Text, primary_key=True))
+    page: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    window_default: str = Field(default="30d", sa_column=Column(Text, nullable=False, server_default="30d"))
+    owner: str | None = Field(default=None, sa_column=Column(Text))
+    verification_state: str = Field(
+        default="unverified", sa_column=Column(Text, nullable=False, server_default="unverified")
+    )
+    verified_by: str | None = Field(default=None, sa_column=Column(Text))
+    verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    config_hash: str = Field(sa_column=Column(Text, nullable=False))
+    synced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=False, server_default=func.now()))
+    retired_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class AuditCutSnapshot(HeartbeatTable, table=True):
+    """The cached payload of one cut for one window."""
+
+    __tablename__ = "audit_cut_snapshot"
+
+    cut_id: str = Field(
+        sa_column=Column(Text, ForeignKey("audit_cut_registry.id", ondelete="CASCADE"), primary_key=True)
+    )
+    window_key: str = Field(sa_column=Column(Text, primary_key=True))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False))
+    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+JOB_STATES = ("running", "succeeded", "partial", "failed", "abandoned")
+
+
+class RefreshJob(HeartbeatTable, table=True):
+    """The persisted ledger of refresh jobs: what ran, when, and what failed."""
+
+    __tablename__ = "refresh_job"
+    __table_args__ = (
+        CheckConstraint(_in("status", JOB_STATES), name="refresh_job_status"),
+        Index("refresh_job_started_at", "started_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    trigger: str = Field(sa_column=Column(Text, nullable=False))
+    requested: list[str] | str = Field(default="all", sa_column=_json(nullable=False))
+    status: str = Field(default="running", sa_column=Column(Text, nullable=False, server_default="running"))
+    phase: str = Field(default="queued", sa_column=Column(Text, nullable=False, server_default="queued"))
+    step: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    current_item: str | None = Field(default=None, sa_column=Column(Text))
+    source_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    metric_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    heartbeat_at: datetime | None = Field(default=None, sa_column=_ts())
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    pid: int | None = Field(default=None, sa_column=Column(Integer))
+    host: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class RegistryChange(HeartbeatTable, table=True):
+    """Audit trail: every operator edit and every sync change of a registry row."""
+
+    __tablename__ = "registry_change"
+    __table_args__ = (Index("registry_change_entity", "entity", "entity_id", "changed_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    entity: str = Field(default="metric", sa_column=Column(Text, nullable=False, server_default="metric"))
+    entity_id: str = Field(sa_column=Column(Text, nullable=False))
+    field_name: str = Field(sa_column=Column("field", Text, nullable=False))
+    old_value: Any = Field(default=None, sa_column=_json())
+    new_value: Any = Field(default=None, sa_column=_json())
+    changed_by: str = Field(sa_column=Column(Text, nullable=False))
+    changed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    note: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,0 +1,161 @@
+"""Every Heartbeat setting, declared once: name, default, help, environment variable.
+
+The process reads the environment exactly once, at start-up, through
+``load_settings``; everything below it receives a ``Settings`` object as an
+argument. ``docs/configuration.md`` documents each entry (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from engine.errors import HeartbeatError
+
+
+class SettingsError(HeartbeatError):
+    """A setting has a value Heartbeat cannot use; the message names the key and a fix."""
+
+
+def _duration_seconds(raw: str) -> float:
+    """Parse ``60``, ``60s``, ``500ms``, ``5min`` or ``2h`` into seconds."""
+    text = raw.strip().lower()
+    for suffix, factor in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if text.endswith(suffix):
+            number = text[: -len(suffix)].strip()
+            break
+    else:
+        number, factor = text, 1.0
+    value = float(number) * factor
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError("must be a positive duration")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be between 1 and 65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _database_url(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise ValueError("must be a PostgreSQL URL starting with postgresql://")
+    return text
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting. ``hint`` is what the user should do when the value is bad."""
+
+    name: str
+    env: str
+    default: str
+    help: str
+    parse: Callable[[str], Any]
+    hint: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url", "HEARTBEAT_DATABASE_URL", "",
+        "PostgreSQL URL of Heartbeat's own database. Unset: an embedded PostgreSQL "
+        "is started in the data folder.",
+        _database_url, "use postgresql://user:password@host:5432/heartbeat or leave it unset",
+        secret=True,
+    ),
+    Setting(
+        "data_dir", "HEARTBEAT_DATA_DIR", ".heartbeat",
+        "Folder for the embedded database, dlt pipelines and generated files.",
+        lambda raw: Path(raw).expanduser(), "point it at a writable folder",
+    ),
+    Setting(
+        "port", "HEARTBEAT_PORT", "3000",
+        "Port the app (pages, websocket and REST API) listens on.",
+        _port, "use a free TCP port such as 3000",
+    ),
+    Setting(
+        "operator_token", "HEARTBEAT_OPERATOR_TOKEN", "",
+        "Bearer token for operator writes (thresholds, owners, verification, recompute). "
+        "Unset: writes are refused.",
+        _optional_text, "set a long random string, e.g. `openssl rand -hex 24`",
+        secret=True,
+    ),
+    Setting(
+        "metric_statement_timeout", "HEARTBEAT_METRIC_STATEMENT_TIMEOUT", "60s",
+        "Longest a metric's SQL may run before it is cancelled (e.g. 60s, 500ms, 2min).",
+        _duration_seconds, "use a positive duration such as 60s",
+    ),
+    Setting(
+        "compute_workers", "HEARTBEAT_COMPUTE_WORKERS", "4",
+        "Metrics computed in parallel, one database connection each.",
+        _positive_int, "use a whole number such as 4",
+    ),
+    Setting(
+        "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
+        "Log level of the server and the CLI.",
+        _log_level, "use DEBUG, INFO, WARNING or ERROR",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings of one process."""
+
+    database_url: str | None = field(repr=False)
+    data_dir: Path
+    port: int
+    operator_token: str | None = field(repr=False)
+    metric_statement_timeout: float
+    compute_workers: int
+    log_level: str
+
+    @property
+    def embedded(self) -> bool:
+        """True when Heartbeat runs its own PostgreSQL in the data folder."""
+        return self.database_url is None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every declared setting; raise one error listing every bad key."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in SETTINGS:
+        raw = env.get(setting.env, setting.default)
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            shown = "(hidden)" if setting.secret else repr(raw)
+            reason = str(exc) if "must" in str(exc) else "is not valid"
+            problems.append(f"{setting.env}={shown} {reason}; {setting.hint}")
+    if problems:
+        raise SettingsError("invalid configuration: " + " | ".join(problems))
+    assert {f.name for f in fields(Settings)} == set(values), "Settings and SETTINGS disagree"
+    return Settings(**values)

@@ -1,0 +1,56 @@
+"""The AppShell shared by every page: primary nav, freshness chip, theme toggle."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from heartbeat_app.state import ShellState
+
+NAV = (("Cockpit", "/"), ("Audit", "/audit"), ("Docs", "/docs"))
+
+
+def _nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="5", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def freshness_chip() -> rx.Component:
+    return rx.badge(
+        rx.icon("refresh-cw", size=16),
+        rx.text("last refresh ", ShellState.last_refresh),
+        size="3",
+        variant="soft",
+        color_scheme="gray",
+        id="freshness-chip",
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.hstack(
+            rx.icon("activity", size=28, color=rx.color("red", 9)),
+            rx.heading("Heartbeat", size="7", weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        rx.hstack(*(_nav_link(label, href) for label, href in NAV), spacing="6", id="primary-nav"),
+        rx.spacer(),
+        freshness_chip(),
+        rx.color_mode.button(size="3", id="theme-toggle"),
+        align="center",
+        spacing="6",
+        padding_x="2rem",
+        padding_y="1rem",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
+    )
+
+
+def app_shell(*children: rx.Component) -> rx.Component:
+    """Wrap a page's content in the shared header."""
+    return rx.vstack(
+        header(),
+        rx.box(*children, padding="2rem", width="100%"),
+        spacing="0",
+        min_height="100vh",
+        width="100%",
+    )

@@ -1,0 +1,45 @@
+"""The Heartbeat app: pages, the REST API mounted in front, start-up work."""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from engine import api, migrations, runtime
+from heartbeat_app.pages import audit, cockpit, docs
+
+log = logging.getLogger(__name__)
+
+
+def _migrate_on_start() -> None:
+    """Bring the schema to head before serving (idempotent, advisory-locked)."""
+    rt = runtime.get()
+    rt.db.ensure_database()
+    migrations.upgrade(rt.db.engine())
+
+
+app = rx.App(
+    api_transformer=api.create_api(),
+    html_lang="en",
+)
+app.register_lifespan_task(_migrate_on_start)
+
+app.add_page(cockpit.cockpit, route="/", title="Heartbeat — cockpit", on_load=cockpit.ON_LOAD)
+app.add_page(audit.audit, route="/audit", title="Heartbeat — audit", on_load=cockpit.ShellState.load_shell)
+
+_DOCS = docs.load_docs()
+for _page in _DOCS:
+    app.add_page(
+        lambda page=_page: docs.doc_view(page, _DOCS),
+        route=f"/docs/{_page.slug}",
+        title=f"Heartbeat docs — {_page.title}",
+        on_load=cockpit.ShellState.load_shell,
+    )
+if _DOCS:
+    app.add_page(
+        lambda: docs.doc_view(_DOCS[0], _DOCS),
+        route="/docs",
+        title="Heartbeat docs",
+        on_load=cockpit.ShellState.load_shell,
+    )

@@ -1,0 +1,24 @@
+"""Reflex configuration of Heartbeat; the port comes from Heartbeat's settings."""
+
+import reflex as rx
+
+from engine.settings import load_settings
+
+_settings = load_settings()
+
+config = rx.Config(
+    app_name="heartbeat_app",
+    frontend_port=_settings.port,
+    backend_port=_settings.port,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    # A TV on a wall: dark unless the viewer switches.
+    default_color_mode="dark",
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(appearance="dark", accent_color="iris", gray_color="slate", radius="medium", scaling="110%")
+        ),
+    ],
+    # Nothing here is for search engines.
+    disable_plugins=[rx.plugins.SitemapPlugin],
+)
