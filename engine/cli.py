@@ -20,6 +20,7 @@ from engine.logs import LOG_FILE_NAME, setup_logging
 from engine.runtime import Runtime
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False)
 log = logging.getLogger("heartbeat.cli")
 
 Handler = Callable[[Runtime, argparse.Namespace], int]
@@ -50,6 +51,20 @@ def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     return cmd_serve(rt, args)
 
 
+def cmd_ingest(rt: Runtime, args: argparse.Namespace) -> int:
+    from engine import cli_sources
+
+    _upgrade(rt)
+    return cli_sources.cmd_ingest(rt, args, out)
+
+
+def cmd_sources(rt: Runtime, args: argparse.Namespace) -> int:
+    from engine import cli_sources
+
+    _upgrade(rt)
+    return cli_sources.cmd_sources(rt, args, out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heartbeat",
@@ -73,6 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=RichHelpFormatter,
     )
     serve.set_defaults(handler=cmd_serve)
+
+    ingest = commands.add_parser(
+        "ingest", help="land sources into the marts now (all, a source, or source.schema)",
+        description="Land the named sources (default: all) into the marts with dlt, showing rows per table "
+        "as they stream. A failing source fails alone; the exit code is 1 when any failed.",
+        formatter_class=RichHelpFormatter,
+    )
+    ingest.add_argument("sources", nargs="*", metavar="SOURCE[.SCHEMA]", help="e.g. webbank or webbank.core")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    sources = commands.add_parser(
+        "sources", help="list registered sources with their last sync",
+        description="List every registered source schema, where it lands, and its last sync from the ledger.",
+        formatter_class=RichHelpFormatter,
+    )
+    sources.add_argument(
+        "--replace", action="store_true", help="also list tables landed with replace (full reload every run) and sizes"
+    )
+    sources.set_defaults(handler=cmd_sources)
 
     db = commands.add_parser("db", help="manage Heartbeat's own database", formatter_class=RichHelpFormatter)
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")

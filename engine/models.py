@@ -223,3 +223,35 @@ class RegistryChange(HeartbeatTable, table=True):
     changed_by: str = Field(sa_column=Column(Text, nullable=False))
     changed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
     note: str | None = Field(default=None, sa_column=Column(Text))
+
+
+SYNC_STATES = ("running", "succeeded", "failed")
+
+
+class SourceSync(HeartbeatTable, table=True):
+    """The sync ledger: one row per (source, schema) ingest run.
+
+    ``source_as_of`` of a schema is the start of its last successful sync —
+    a sync that found no new rows still counts (dlt records nothing then).
+    """
+
+    __tablename__ = "source_sync"
+    __table_args__ = (
+        CheckConstraint(_in("status", SYNC_STATES), name="source_sync_status"),
+        Index("source_sync_latest", "source", "schema_name", "started_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    schema_name: str = Field(sa_column=Column(Text, nullable=False))
+    dataset: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="running", sa_column=Column(Text, nullable=False, server_default="running"))
+    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
+    # {table: {"rows": n, "disposition": "merge|append|replace"}}
+    tables: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    rows_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    pid: int | None = Field(default=None, sa_column=Column(Integer))

@@ -8,6 +8,7 @@ argument. ``docs/configuration.md`` documents each entry (a test checks).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -61,6 +62,13 @@ def _database_url(raw: str) -> str | None:
     return text
 
 
+def _identifier(raw: str) -> str:
+    text = raw.strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", text):
+        raise ValueError("must be a plain name of letters, digits and underscores")
+    return text
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -95,9 +103,20 @@ SETTINGS: tuple[Setting, ...] = (
         lambda raw: Path(raw).expanduser(), "point it at a writable folder",
     ),
     Setting(
+        "marts_database", "HEARTBEAT_MARTS_DATABASE", "marts",
+        "Database (on the same server as Heartbeat's own) that ingest lands source data into "
+        "and metric SQL reads.",
+        _identifier, "use a plain name of letters, digits and underscores, e.g. marts",
+    ),
+    Setting(
         "port", "HEARTBEAT_PORT", "3000",
         "Port the app (pages, websocket and REST API) listens on.",
         _port, "use a free TCP port such as 3000",
+    ),
+    Setting(
+        "demo_rates_port", "HEARTBEAT_DEMO_RATES_PORT", "3001",
+        "Port of the demo's currency-rate REST API (served by `heartbeat demo` on 127.0.0.1).",
+        _port, "use a free TCP port such as 3001",
     ),
     Setting(
         "operator_token", "HEARTBEAT_OPERATOR_TOKEN", "",
@@ -130,7 +149,9 @@ class Settings:
 
     database_url: str | None = field(repr=False)
     data_dir: Path
+    marts_database: str
     port: int
+    demo_rates_port: int
     operator_token: str | None = field(repr=False)
     metric_statement_timeout: float
     compute_workers: int

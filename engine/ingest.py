@@ -1,0 +1,278 @@
+"""The one ingest engine: land a (source, schema) into the marts with dlt.
+
+``run_one`` is the only entry; the CLI, the refresh job and the benchmark all
+call it. Configuration measured fastest on this machine (see
+docs/performance.md): connectorx arrow streams → parquet files of at most
+500 k rows → ADBC load, one load worker, empty batches dropped, completed
+load packages removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import dlt
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+
+from engine import sources as registry
+from engine.db import Database
+from engine.settings import Settings
+from engine.ingest_errors import describe_failure
+from engine.source_kinds import build_source
+from engine.source_locations import Location, resolve_location
+from engine.sync_ledger import SyncOutcome, close_sync, open_sync
+
+log = logging.getLogger(__name__)
+
+FILE_MAX_ITEMS = 500_000
+# The demo's generated files (REST data, CSV drop folder) under the data folder.
+DEMO_FOLDER = "demo"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What an ingest is doing now: a phase, or rows of a table streamed so far."""
+
+    source: str
+    schema: str
+    phase: str  # extract | normalize | load | indexes | done
+    table: str | None = None
+    rows: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _counting(spec_name: str, schema: str, table: str, on_progress: ProgressFn) -> Callable[[Any], Any]:
+    seen = 0
+
+    def count(batch: Any) -> Any:
+        nonlocal seen
+        seen += getattr(batch, "num_rows", 1)
+        on_progress(Progress(spec_name, schema, "extract", table, seen))
+        return batch
+
+    return count
+
+
+@dataclass(frozen=True)
+class IngestContext:
+    """Where ingest reads from and writes to, for one process."""
+
+    db: Database
+    marts_database: str
+    pipelines_dir: Path
+    # Demo and tests keep source databases on Heartbeat's own server, named
+    # prefix + source name; production names them in dlt secrets instead.
+    source_database_prefix: str = ""
+    # REST base URLs and file folders by source name, used when dlt secrets name none.
+    locations: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def marts_url(self) -> URL:
+        return self.db.url(self.marts_database)
+
+
+def dlt_credentials(url: URL) -> str:
+    """A connection string dlt's Postgres destination accepts.
+
+    dlt insists on a host; for a unix socket the folder travels as libpq's
+    ``host`` query parameter, which overrides the placeholder host.
+    """
+    url = url.set(drivername="postgresql")
+    if not url.host:
+        url = url.set(host="localhost")
+    return url.render_as_string(hide_password=False)
+
+
+def configure_dlt() -> None:
+    """dlt settings of every Heartbeat pipeline (process-wide, idempotent)."""
+    dlt.config["data_writer.file_max_items"] = FILE_MAX_ITEMS
+    dlt.config["load.workers"] = 1
+    dlt.config["load.delete_completed_jobs"] = True
+    # dlt's own warnings (e.g. arrow vs. schema hints) are noise on a terminal;
+    # failures reach the sync ledger with their cause.
+    dlt.config["runtime.log_level"] = "ERROR"
+
+
+def _landed(ctx: IngestContext, dataset: str) -> bool:
+    with ctx.db.engine(ctx.marts_database).connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = '_dlt_pipeline_state'"),
+                {"s": dataset},
+            ).first()
+        )
+
+
+def _pipeline(spec: registry.SourceSpec, schema: str, ctx: IngestContext) -> dlt.Pipeline:
+    destination = dlt.destinations.postgres(credentials=dlt_credentials(ctx.marts_url))
+    pipeline = dlt.pipeline(
+        pipeline_name=spec.pipeline_name(schema),
+        destination=destination,
+        dataset_name=spec.dataset(schema),
+        pipelines_dir=str(ctx.pipelines_dir),
+    )
+    if not _landed(ctx, spec.dataset(schema)) and not getattr(pipeline, "first_run", True):
+        # The marts lost this dataset (rebuilt, restored): local incremental
+        # state would skip rows that are no longer there. Start over.
+        pipeline.drop()
+        pipeline = dlt.pipeline(
+            pipeline_name=spec.pipeline_name(schema),
+            destination=destination,
+            dataset_name=spec.dataset(schema),
+            pipelines_dir=str(ctx.pipelines_dir),
+        )
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+    return pipeline
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    counts = dict(info.row_counts) if info else {}
+    return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def _apply_indexes(ctx: IngestContext, dataset: str, policies: dict[str, registry.TablePolicy]) -> None:
+    """Create the missing post-ingest indexes of ``dataset``.
+
+    dlt creates no primary-key index in Postgres: every table with a key gets
+    one (merges and metric joins need it), plus the registry's own indexes.
+    """
+    with ctx.db.engine(ctx.marts_database).begin() as conn:
+        landed = set(
+            conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": dataset}
+            ).scalars()
+        )
+        for table, policy in policies.items():
+            if policy.primary_key and table in landed:
+                columns = ", ".join(f'"{c}"' for c in policy.primary_key)
+                conn.execute(text(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{dataset}"."{table}" ({columns})'))
+        for statement in registry.POST_INGEST_INDEXES.get(dataset, ()):
+            conn.execute(text(statement))
+
+
+def _clean_loaded_packages(pipeline: dlt.Pipeline) -> None:
+    """Completed load packages hold nothing we read again; keep the disk flat."""
+    loaded = Path(pipeline.working_dir) / "load" / "loaded"
+    if loaded.is_dir():
+        for package in loaded.iterdir():
+            shutil.rmtree(package, ignore_errors=True)
+
+
+def run_one(
+    spec: registry.SourceSpec,
+    schema: str,
+    ctx: IngestContext,
+    *,
+    job_id: int | None = None,
+    on_progress: ProgressFn | None = None,
+) -> SyncOutcome:
+    """Land one (source, schema) into the marts and record it in the sync ledger.
+
+    Never raises for a source problem: a dead source or a failing table yields
+    a failed outcome whose error names the source, the table and the cause.
+    """
+    configure_dlt()
+    ledger = ctx.db.engine()
+    ledger_id, started_at = open_sync(ledger, spec.name, schema, spec.dataset(schema), job_id)
+    outcome = SyncOutcome(spec.name, schema, "running", started_at, ledger_id=ledger_id)
+    began = time.perf_counter()
+    location: Location | None = None
+    try:
+        location = resolve_location(spec, ctx)
+        resources, policies = build_source(spec, schema, location)
+        report = on_progress or (lambda _event: None)
+        for resource in resources:
+            resource.add_map(_counting(spec.name, schema, resource.name, report))
+        pipeline = _pipeline(spec, schema, ctx)
+        report(Progress(spec.name, schema, "extract"))
+        pipeline.extract(resources, loader_file_format="parquet")
+        report(Progress(spec.name, schema, "normalize"))
+        pipeline.normalize()
+        report(Progress(spec.name, schema, "load"))
+        pipeline.load(workers=1)
+        counts = _row_counts(pipeline)
+        report(Progress(spec.name, schema, "indexes"))
+        outcome.tables = {
+            table: {"rows": counts.get(table, 0), "disposition": policy.disposition}
+            for table, policy in policies.items()
+        }
+        _apply_indexes(ctx, spec.dataset(schema), policies)
+        _clean_loaded_packages(pipeline)
+        outcome.status = "succeeded"
+        report(Progress(spec.name, schema, "done"))
+    except Exception as exc:  # one source's failure must not stop the others
+        outcome.status = "failed"
+        outcome.error = describe_failure(spec, schema, exc, location)
+        log.warning("ingest %s.%s failed: %s", spec.name, schema, outcome.error)
+        log.debug("ingest failure detail", exc_info=True)
+    outcome.duration_ms = int((time.perf_counter() - began) * 1000)
+    close_sync(ledger, outcome)
+    return outcome
+
+
+def plan(names: list[str] | None = None) -> list[tuple[registry.SourceSpec, str]]:
+    """The (source, schema) pairs a request names: ``webbank``, ``webbank.core`` or all."""
+    if not names:
+        return [(spec, schema) for spec in registry.SOURCES for schema in spec.schemas]
+    pairs: list[tuple[registry.SourceSpec, str]] = []
+    for name in names:
+        source_name, _, schema = name.partition(".")
+        spec = registry.get_source(source_name)
+        if schema and schema not in spec.schemas:
+            from engine.errors import HeartbeatError
+
+            raise HeartbeatError(
+                f"source {spec.name!r} has no schema {schema!r}; its schemas: {', '.join(spec.schemas)}"
+            )
+        for item in [schema] if schema else list(spec.schemas):
+            if (spec, item) not in pairs:
+                pairs.append((spec, item))
+    return pairs
+
+
+def run_many(
+    pairs: list[tuple[registry.SourceSpec, str]],
+    ctx: IngestContext,
+    *,
+    job_id: int | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Iterator[SyncOutcome]:
+    """Land each pair in turn (serially: parallel extracts compete for the same RAM)."""
+    for spec, schema in pairs:
+        yield run_one(spec, schema, ctx, job_id=job_id, on_progress=on_progress)
+
+
+def marts_table_rows(ctx: IngestContext, dataset: str) -> dict[str, Any]:
+    """Row counts of every table of a landed dataset (for reports and tests)."""
+    with ctx.db.engine(ctx.marts_database).connect() as conn:
+        tables = conn.execute(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s AND table_name NOT LIKE '\\_dlt%'"),
+            {"s": dataset},
+        ).scalars().all()
+        return {
+            t: conn.execute(text(f'SELECT count(*) FROM "{dataset}"."{t}"')).scalar() for t in sorted(tables)
+        }
+
+
+def context_for(settings: Settings, db: Database) -> IngestContext:
+    """The ingest context of a Heartbeat process: marts on the same server, demo locations as defaults."""
+    db.ensure_database(settings.marts_database)
+    demo = settings.data_dir.resolve() / DEMO_FOLDER
+    return IngestContext(
+        db=db,
+        marts_database=settings.marts_database,
+        pipelines_dir=settings.data_dir.resolve() / "dlt",
+        locations={
+            "currency_rate": f"http://127.0.0.1:{settings.demo_rates_port}",
+            "currency_rate_files": str(demo / "rates_drop"),
+        },
+    )

@@ -1,0 +1,34 @@
+"""Fixtures for ingest tests: a marts database and an ingest context of this session."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from engine.db import Database
+from engine.ingest import IngestContext
+
+
+@pytest.fixture(scope="session")
+def session_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:8]}_"
+
+
+@pytest.fixture(scope="session")
+def marts(server: Database, session_prefix: str) -> str:
+    name = f"{session_prefix}marts"
+    server.ensure_database(name)
+    yield name
+    server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def ingest_ctx(db: Database, marts: str, session_prefix: str, tmp_path_factory) -> IngestContext:
+    return IngestContext(
+        db=db,
+        marts_database=marts,
+        pipelines_dir=Path(tmp_path_factory.mktemp("dlt")),
+        source_database_prefix=session_prefix,
+    )
