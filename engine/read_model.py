@@ -44,14 +44,17 @@ class MetricCard:
         return (contract.STATUS_ORDER[self.status], self.name.lower())
 
 
-# The latest history row per active metric. LATERAL + the (metric_id, day)
-# primary key makes this one index probe per metric, whatever the history length.
+# The latest history row per active metric, and the latest row with a value
+# (a failed computation keeps showing the last good value). LATERAL + the
+# (metric_id, day) primary key: a few index probes per metric, whatever the
+# history length.
 _LATEST_SQL = text(
     """
     SELECT r.id, r.name, r.how_to_read, r.period, r.unit, r.currency, r.direction,
            r.norm_value, r.alert_value, r.target_value, r.target_due_date,
            r.benchmark_mean, r.benchmark_stddev, r.owner, r.verification_state,
-           h.value, h.computed_at, h.source_as_of, h.error
+           coalesce(h.value, g.value) AS value, h.computed_at, coalesce(h.source_as_of, g.source_as_of) AS source_as_of,
+           h.error
     FROM heartbeat.metric_registry r
     LEFT JOIN LATERAL (
         SELECT value, computed_at, source_as_of, error
@@ -60,6 +63,13 @@ _LATEST_SQL = text(
         ORDER BY day DESC
         LIMIT 1
     ) h ON true
+    LEFT JOIN LATERAL (
+        SELECT value, source_as_of
+        FROM heartbeat.metric_history
+        WHERE metric_id = r.id AND value IS NOT NULL
+        ORDER BY day DESC
+        LIMIT 1
+    ) g ON h.value IS NULL
     WHERE r.retired_at IS NULL
     """
 )
@@ -73,7 +83,7 @@ def metric_cards(engine: Engine, now: datetime | None = None) -> list[MetricCard
     cards = []
     for row in rows:
         # A failed computation keeps the last good value; the error is shown beside it.
-        failed = row["error"] is not None and row["value"] is None
+        failed = row["error"] is not None
         status = contract.status(
             row["value"],
             direction=row["direction"],
