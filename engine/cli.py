@@ -7,6 +7,7 @@ file, never to the terminal.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich_argparse import RichHelpFormatter
 
 from engine import migrations, runtime
+from engine.cli_metric_parsers import add_metric_commands
 from engine.errors import HeartbeatError
 from engine.logs import LOG_FILE_NAME, setup_logging
 from engine.runtime import Runtime
@@ -51,18 +53,21 @@ def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     return cmd_serve(rt, args)
 
 
-def cmd_ingest(rt: Runtime, args: argparse.Namespace) -> int:
-    from engine import cli_sources
-
-    _upgrade(rt)
-    return cli_sources.cmd_ingest(rt, args, out)
 
 
-def cmd_sources(rt: Runtime, args: argparse.Namespace) -> int:
-    from engine import cli_sources
+def _with_output(target: str) -> Handler:
+    """A handler for ``module:function`` that migrates first, then runs it printing to stdout.
 
-    _upgrade(rt)
-    return cli_sources.cmd_sources(rt, args, out)
+    The module is imported only when the command runs, so ``--help`` stays quick.
+    """
+
+    def handler(rt: Runtime, args: argparse.Namespace) -> int:
+        module_name, _, function = target.partition(":")
+        command = getattr(importlib.import_module(module_name), function)
+        _upgrade(rt)
+        return command(rt, args, out)
+
+    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=RichHelpFormatter,
     )
     ingest.add_argument("sources", nargs="*", metavar="SOURCE[.SCHEMA]", help="e.g. webbank or webbank.core")
-    ingest.set_defaults(handler=cmd_ingest)
+    ingest.set_defaults(handler=_with_output("engine.cli_sources:cmd_ingest"))
 
     sources = commands.add_parser(
         "sources", help="list registered sources with their last sync",
@@ -106,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument(
         "--replace", action="store_true", help="also list tables landed with replace (full reload every run) and sizes"
     )
-    sources.set_defaults(handler=cmd_sources)
+    sources.set_defaults(handler=_with_output("engine.cli_sources:cmd_sources"))
+
+    add_metric_commands(commands, RichHelpFormatter, _with_output)
 
     db = commands.add_parser("db", help="manage Heartbeat's own database", formatter_class=RichHelpFormatter)
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
