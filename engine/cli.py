@@ -115,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_metric_commands(commands, RichHelpFormatter, _with_output)
 
+    refresh = commands.add_parser(
+        "refresh", help="ingest + compute now: the one refresh job (joins a running one)",
+        description="Run the refresh job: sync metrics, ingest the sources the metrics read, compute them. "
+        "If a refresh is already running anywhere (app, scheduler, another terminal), this joins it.",
+        formatter_class=RichHelpFormatter,
+    )
+    refresh.add_argument("ids", nargs="*", metavar="ID", help="metric ids (default: all)")
+    refresh.set_defaults(handler=_with_output("engine.cli_refresh:cmd_refresh"))
+
     db = commands.add_parser("db", help="manage Heartbeat's own database", formatter_class=RichHelpFormatter)
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")
     upgrade = db_commands.add_parser(

@@ -15,7 +15,7 @@ STATUS_STYLE = {"red": "red", "amber": "yellow", "green": "green", "no_data": "d
 
 
 def cmd_sync(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
-    report = registry.sync(rt.db.engine())
+    report = registry.sync(rt.db.engine(), rt.settings.metrics_dir)
     console.print(f"[green]✓[/] metric registry in line with metrics/: {report.summary()}")
     return 0
 
@@ -65,7 +65,7 @@ def cmd_backfill(rt: Runtime, args: argparse.Namespace, console: Console) -> int
 
 def cmd_validate(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
     ctx = ComputeContext.from_settings(rt.settings, rt.db)
-    result = metric_validate.validate(args.metric_id, ctx)
+    result = metric_validate.validate(args.metric_id, ctx, rt.settings.metrics_dir)
     for line in metric_validate.render(result):
         console.print(line, markup=False)
     return 0 if result.passed else 1

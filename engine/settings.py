@@ -103,6 +103,11 @@ SETTINGS: tuple[Setting, ...] = (
         lambda raw: Path(raw).expanduser(), "point it at a writable folder",
     ),
     Setting(
+        "metrics_dir", "HEARTBEAT_METRICS_DIR", str(Path(__file__).resolve().parent.parent / "metrics"),
+        "Folder of the metric files (metrics/<metric_id>.sql), the config truth of the registry.",
+        lambda raw: Path(raw).expanduser(), "point it at the folder that holds your metrics/*.sql files",
+    ),
+    Setting(
         "marts_database", "HEARTBEAT_MARTS_DATABASE", "marts",
         "Database (on the same server as Heartbeat's own) that ingest lands source data into "
         "and metric SQL reads.",
@@ -149,6 +154,7 @@ class Settings:
 
     database_url: str | None = field(repr=False)
     data_dir: Path
+    metrics_dir: Path
     marts_database: str
     port: int
     demo_rates_port: int

@@ -1,0 +1,36 @@
+"""`heartbeat refresh`: the same single-flight job the app and the scheduler run, with progress bars."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from engine import refresh
+from engine.refresh import JobState, RefreshRequest
+from engine.runtime import Runtime
+
+
+def cmd_refresh(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
+    ctx = refresh.context_for(rt.settings, rt.db)
+    request = RefreshRequest(metric_ids=args.ids or "all", trigger="cli")
+    with Progress(TextColumn("[bold]{task.fields[phase]:<8}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.description}"), console=console) as progress:
+        task = progress.add_task("", total=None, phase="starting")
+
+        def on_progress(state: JobState) -> None:
+            progress.update(task, phase=state.phase, total=state.total or None, completed=state.step,
+                            description=state.current_item or "")
+
+        started, state = refresh.run(ctx, request, on_progress=on_progress)
+    if started.coalesced:
+        console.print(f"a refresh is already running (job {started.job_id}); this request joined it")
+        return 0
+    assert state is not None
+    colour = {"succeeded": "green", "partial": "yellow"}.get(state.status, "red")
+    console.print(f"job {state.id}: [{colour}]{state.status}[/]"
+                  f" — {len(state.source_outcomes)} source schema(s), {len(state.metric_outcomes)} metric(s)")
+    if state.error:
+        console.print(f"  {state.error}", markup=False)
+    return 0 if state.status == "succeeded" else 1
