@@ -50,7 +50,16 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
-    return cmd_serve(rt, args)
+    from engine import demo_session
+
+    _upgrade(rt)
+    services = demo_session.prepare(rt, console, scale=args.scale)
+    try:
+        if args.no_serve:
+            return 0
+        return cmd_serve(rt, args)
+    finally:
+        services.stop()
 
 
 
@@ -82,9 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo", help="run Heartbeat with its demo data on the embedded database",
-        description="Prepare the database and serve Heartbeat with demo data on http://localhost:PORT.",
+        description="Build demo source systems (once), land them with dlt, compute every metric, backfill "
+        "history, then serve Heartbeat on http://localhost:PORT while the demo sources keep moving.",
         formatter_class=RichHelpFormatter,
     )
+    demo.add_argument("--scale", type=float, default=0.05,
+                      help="size of the demo sources; 1 ≈ 2 M payments (default 0.05, builds in seconds)")
+    demo.add_argument("--no-serve", action="store_true",
+                      help="prepare the demo data (sources, marts, metrics) and exit without serving")
     demo.set_defaults(handler=cmd_demo)
 
     serve = commands.add_parser(

@@ -273,6 +273,6 @@ def context_for(settings: Settings, db: Database) -> IngestContext:
         pipelines_dir=settings.data_dir.resolve() / "dlt",
         locations={
             "currency_rate": f"http://127.0.0.1:{settings.demo_rates_port}",
-            "currency_rate_files": str(demo / "rates_drop"),
+            "currency_rate_files": str(demo / "currency_rates"),
         },
     )

@@ -111,7 +111,7 @@ def _rest(spec: registry.SourceSpec, schema: str, location: Location) -> tuple[l
                         "updated_since": {
                             "type": "incremental",
                             "cursor_path": policy.cursor,
-                            "initial_value": "1970-01-01T00:00:00+00:00",
+                            "initial_value": "1970-01-01T00:00:00Z",
                         },
                     },
                     "data_selector": "items",

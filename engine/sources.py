@@ -59,19 +59,34 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("currency_rate_files", "file", ("daily",), "Daily currency-rate CSV files dropped into a folder."),
 )
 
-SKIP_TABLES: dict[str, frozenset[str]] = {
-    # The demo generator's own bookkeeping is not business data.
-    "webbank.core": frozenset({"demo_meta"}),
-    "aml.aml": frozenset({"demo_meta"}),
-    "card_management.cards": frozenset({"demo_meta"}),
-}
+SKIP_TABLES: dict[str, frozenset[str]] = {}
 
 COLUMN_DROP: dict[str, frozenset[str]] = {
-    "webbank.core.client_profile": frozenset({"full_name", "email", "phone", "birth_date", "address"}),
+    "webbank.core.client_profile": frozenset({"full_name", "email", "phone", "birth_date"}),
 }
 
+_CHANGES = TablePolicy("merge", ("id",), cursor="update_time", lag_seconds=60)
+_APPEND_LOG = TablePolicy("append", ("id",), cursor="id")  # ids only grow; rows never change
+_LOOKUP = TablePolicy("replace")  # a handful of rows: a full reload costs nothing
+
 INCREMENTAL_PRIORITY: dict[str, TablePolicy] = {
-    "currency_rate.rates.rates": TablePolicy("merge", ("date", "base", "quote"), cursor="updated_at"),
+    "webbank.core.payment_type": _LOOKUP,
+    "webbank.core.payment_state": _LOOKUP,
+    "webbank.core.entry_state": _LOOKUP,
+    "webbank.core.client_profile": _CHANGES,
+    "webbank.core.client_profile_state_log": _APPEND_LOG,
+    "webbank.core.payment": _CHANGES,
+    "webbank.core.payment_state_log": _APPEND_LOG,
+    "webbank.core.entry": _CHANGES,
+    "webbank.core.card_collateral_invoice": _CHANGES,
+    "webbank.core.collateral_payment": _APPEND_LOG,
+    "aml.aml.aml_retrospective": _CHANGES,
+    "aml.aml.aml_case": _CHANGES,
+    "card_management.cards.card": _CHANGES,
+    "card_management.cards.card_state_log": _APPEND_LOG,
+    "card_management.cards.card_transaction": _CHANGES,
+    # The API re-sends the last row at the cursor (updated_since is inclusive): merge by id dedupes it.
+    "currency_rate.rates.rates": TablePolicy("merge", ("id",), cursor="updated_at"),
     "currency_rate_files.daily.rates_daily": TablePolicy("merge", ("date", "base", "quote")),
 }
 
