@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -57,9 +58,32 @@ def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     try:
         if args.no_serve:
             return 0
+        if not rt.settings.operator_token:
+            token = demo_session.operator_token(rt)
+            os.environ["HEARTBEAT_OPERATOR_TOKEN"] = token  # handed to the app process only
+            console.print(f"operator token for edits in the app: [bold]{token}[/] "
+                          f"(kept in {rt.settings.data_dir / demo_session.TOKEN_FILE})")
         return cmd_serve(rt, args)
     finally:
         services.stop()
+
+
+def cmd_scheduler(rt: Runtime, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from engine.scheduler import Scheduler, default_jobs
+
+    _upgrade(rt)
+    scheduler = Scheduler(rt.db, default_jobs(rt.settings, rt.db))
+    scheduler.start()
+    console.print("scheduler running (it leads when no other process does); Ctrl+C stops it")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    scheduler.stop()
+    return 0
 
 
 
@@ -137,6 +161,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("ids", nargs="*", metavar="ID", help="metric ids (default: all)")
     refresh.set_defaults(handler=_with_output("engine.cli_refresh:cmd_refresh"))
+
+    sched = commands.add_parser(
+        "scheduler", help="run the scheduler on its own (for deployments that separate it from the app)",
+        description="Run the hourly refresh and daily jobs in this process. Exactly one process leads across "
+        "every app and scheduler process; the others stand by and take over if the leader dies. Set "
+        "HEARTBEAT_SCHEDULER=off on the app when this runs it.",
+        formatter_class=RichHelpFormatter,
+    )
+    sched.set_defaults(handler=cmd_scheduler)
 
     db = commands.add_parser("db", help="manage Heartbeat's own database", formatter_class=RichHelpFormatter)
     db_commands = db.add_subparsers(title="db commands", metavar="COMMAND")

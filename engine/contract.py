@@ -161,3 +161,39 @@ def lines_in_order(norm_value: float | None, alert_value: float | None, directio
     if Direction(direction) is Direction.HIGHER_IS_BETTER:
         return norm >= alert
     return norm <= alert
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Which line a value crossed and by how much — what a red or amber tile says beside its number."""
+
+    line: str  # "alert" | "norm" | "band"
+    line_value: float
+    by: float  # how far past the line, in the metric's unit (for "band": in σ past 1σ/2σ)
+    relative: float  # ``by`` as a share of the line (or σ past the band edge), for ordering
+
+
+def crossing(
+    value: float | int | None,
+    *,
+    direction: Direction | str,
+    norm_value: float | None = None,
+    alert_value: float | None = None,
+    mean: float | None = None,
+    stddev: float | None = None,
+) -> Crossing | None:
+    """The line that decided a red/amber status, following the same priority as ``status``."""
+    number = _number(value)
+    if number is None:
+        return None
+    for name, line in (("alert", _number(alert_value)), ("norm", _number(norm_value))):
+        if line is not None and crossed(number, line, direction):
+            by = abs(number - line)
+            return Crossing(name, line, by, by / abs(line) if line else by)
+    z = z_score(number, mean, stddev)
+    if z is not None and abs(z) >= Z_AMBER:
+        edge = Z_RED if abs(z) >= Z_RED else Z_AMBER
+        assert mean is not None and stddev is not None
+        line = float(mean) + (edge if z > 0 else -edge) * float(stddev)
+        return Crossing("band", line, abs(number - line), abs(z) - edge)
+    return None

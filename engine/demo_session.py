@@ -8,6 +8,7 @@ are generated (engine/demo) instead of being the company's systems.
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from engine.runtime import Runtime
 log = logging.getLogger(__name__)
 
 LIVE_INTERVAL_SECONDS = 60.0
+TOKEN_FILE = "operator_token"
 BACKFILL_DAYS = 90
 
 
@@ -91,3 +93,17 @@ def prepare(rt: Runtime, console: Console, *, scale: float = DEFAULT_SCALE) -> D
         services.stop()
         raise
     return services
+
+
+def operator_token(rt: Runtime) -> str:
+    """The demo's operator token: generated once, kept (owner-only) in the data folder."""
+    path = rt.settings.data_dir.resolve() / TOKEN_FILE
+    if path.exists():
+        token = path.read_text().strip()
+        if token:
+            return token
+    token = secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token

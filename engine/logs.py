@@ -52,7 +52,7 @@ class _NoTraceback(logging.Formatter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    found = [settings.operator_token or ""]
+    found = [settings.operator_token or "", settings.read_token or ""]
     if settings.database_url:
         found.append(make_url(settings.database_url).password or "")
     return found

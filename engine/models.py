@@ -126,6 +126,8 @@ class MetricHistory(HeartbeatTable, table=True):
     """One value per metric and day; the latest computation of the day wins."""
 
     __tablename__ = "metric_history"
+    # Sparklines read a day range across all metrics.
+    __table_args__ = (Index("metric_history_day", "day"),)
 
     metric_id: str = Field(
         sa_column=Column(Text, ForeignKey("metric_registry.id", ondelete="CASCADE"), primary_key=True)
@@ -255,3 +257,29 @@ class SourceSync(HeartbeatTable, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     pid: int | None = Field(default=None, sa_column=Column(Integer))
+
+
+class SchedulerLeader(HeartbeatTable, table=True):
+    """Which process leads the scheduler now (one row); its heartbeat says it is alive."""
+
+    __tablename__ = "scheduler_leader"
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True))
+    pid: int = Field(sa_column=Column(Integer, nullable=False))
+    host: str = Field(sa_column=Column(Text, nullable=False))
+    since: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    heartbeat_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+
+
+class SchedulerRun(HeartbeatTable, table=True):
+    """One run of a scheduled job: when, and how it ended."""
+
+    __tablename__ = "scheduler_run"
+    __table_args__ = (Index("scheduler_run_latest", "job", "started_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    job: str = Field(sa_column=Column(Text, nullable=False))
+    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    outcome: str | None = Field(default=None, sa_column=Column(Text))
+    detail: str | None = Field(default=None, sa_column=Column(Text))

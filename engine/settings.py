@@ -69,6 +69,24 @@ def _identifier(raw: str) -> str:
     return text
 
 
+def _cron(raw: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    text = " ".join(raw.split())
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"must be a 5-field cron expression ({exc})") from exc
+    return text
+
+
+def _on_off(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text not in {"on", "off", "true", "false", "1", "0"}:
+        raise ValueError("must be on or off")
+    return text in {"on", "true", "1"}
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -119,6 +137,13 @@ SETTINGS: tuple[Setting, ...] = (
         _port, "use a free TCP port such as 3000",
     ),
     Setting(
+        "read_token", "HEARTBEAT_READ_TOKEN", "",
+        "Optional token that reads of the REST API need too (Bearer header or ?token=). Unset: reads are "
+        "open, as a TV on the office network needs no login.",
+        _optional_text, "set a long random string, or leave it unset for open reads",
+        secret=True,
+    ),
+    Setting(
         "demo_rates_port", "HEARTBEAT_DEMO_RATES_PORT", "3001",
         "Port of the demo's currency-rate REST API (served by `heartbeat demo` on 127.0.0.1).",
         _port, "use a free TCP port such as 3001",
@@ -141,6 +166,32 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int, "use a whole number such as 4",
     ),
     Setting(
+        "scheduler", "HEARTBEAT_SCHEDULER", "on",
+        "Run the scheduler inside the app process (one leader across processes). `off` when a separate "
+        "`heartbeat scheduler` process runs it.",
+        _on_off, "use on or off",
+    ),
+    Setting(
+        "schedule_refresh", "HEARTBEAT_SCHEDULE_REFRESH", "17 * * * *",
+        "When the refresh job (ingest + compute of every metric) runs; cron, UTC.",
+        _cron, "use a 5-field cron expression such as '17 * * * *'",
+    ),
+    Setting(
+        "schedule_benchmarks", "HEARTBEAT_SCHEDULE_BENCHMARKS", "23 4 * * *",
+        "When the μ/σ bands of rolling_stat metrics are recomputed; cron, UTC.",
+        _cron, "use a 5-field cron expression such as '23 4 * * *'",
+    ),
+    Setting(
+        "schedule_segments", "HEARTBEAT_SCHEDULE_SEGMENTS", "30 4 * * *",
+        "When the daily client-segment snapshot runs (a no-op until segments exist); cron, UTC.",
+        _cron, "use a 5-field cron expression such as '30 4 * * *'",
+    ),
+    Setting(
+        "schedule_audit", "HEARTBEAT_SCHEDULE_AUDIT", "45 4 * * *",
+        "When audit cut snapshots are refreshed (a no-op until audit cuts exist); cron, UTC.",
+        _cron, "use a 5-field cron expression such as '45 4 * * *'",
+    ),
+    Setting(
         "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
@@ -157,10 +208,16 @@ class Settings:
     metrics_dir: Path
     marts_database: str
     port: int
+    read_token: str | None = field(repr=False)
     demo_rates_port: int
     operator_token: str | None = field(repr=False)
     metric_statement_timeout: float
     compute_workers: int
+    scheduler: bool
+    schedule_refresh: str
+    schedule_benchmarks: str
+    schedule_segments: str
+    schedule_audit: str
     log_level: str
 
     @property

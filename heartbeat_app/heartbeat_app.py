@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import reflex as rx
 
-from engine import api, migrations, runtime
+from engine import api, app_services
 from heartbeat_app.pages import audit, cockpit, docs
 
 log = logging.getLogger(__name__)
 
 
-def _migrate_on_start() -> None:
-    """Bring the schema to head before serving (idempotent, advisory-locked)."""
-    rt = runtime.get()
-    rt.db.ensure_database()
-    migrations.upgrade(rt.db.engine())
+@contextlib.asynccontextmanager
+async def _services():
+    """Migrate, then run the scheduler for as long as this worker lives."""
+    services = app_services.start()
+    try:
+        yield
+    finally:
+        services.stop()
 
 
 app = rx.App(
     api_transformer=api.create_api(),
     html_lang="en",
 )
-app.register_lifespan_task(_migrate_on_start)
+app.register_lifespan_task(_services)
 
 app.add_page(cockpit.cockpit, route="/", title="Heartbeat — cockpit", on_load=cockpit.ON_LOAD)
 app.add_page(audit.audit, route="/audit", title="Heartbeat — audit", on_load=cockpit.ShellState.load_shell)

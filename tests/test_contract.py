@@ -183,3 +183,27 @@ def test_target_hit_only_lights_green_tiles(value, target, direction, current, e
 )
 def test_norm_line_must_not_lie_beyond_the_alert_line(norm, alert, direction, expected):
     assert lines_in_order(norm, alert, direction) is expected
+
+
+def test_crossing_names_the_deciding_line_and_the_distance():
+    from engine.contract import crossing
+
+    hit = crossing(80, direction=HI, norm_value=95, alert_value=90)
+    assert (hit.line, hit.line_value, hit.by) == ("alert", 90.0, 10.0)
+    assert hit.relative == pytest.approx(10 / 90)
+    assert crossing(93, direction=HI, norm_value=95, alert_value=90).line == "norm"
+    band = crossing(125, direction=HI, mean=100, stddev=10)
+    assert (band.line, band.line_value, band.by) == ("band", 120.0, 5.0)
+    assert crossing(99, direction=HI, norm_value=95, alert_value=90) is None
+    assert crossing(None, direction=HI, alert_value=90) is None
+
+
+@pytest.mark.parametrize("case", STATUS_CASES, ids=[c[0] for c in STATUS_CASES])
+def test_crossing_agrees_with_status(case):
+    from engine.contract import crossing
+
+    _, value, direction, norm, alert, mean, stddev, failed, expected = case
+    if failed or expected in (Status.NO_DATA, Status.ERROR):
+        return
+    hit = crossing(value, direction=direction, norm_value=norm, alert_value=alert, mean=mean, stddev=stddev)
+    assert (hit is None) == (expected is Status.GREEN)

@@ -1,0 +1,40 @@
+"""What an app process does at start and stop: migrate, notice dead jobs, run the scheduler.
+
+Called from the UI's lifespan task (never at import time), once per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from engine import migrations, refresh, runtime
+from engine.logs import setup_logging
+from engine.scheduler import Scheduler, default_jobs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppServices:
+    scheduler: Scheduler | None
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+
+
+def start() -> AppServices:
+    """Prepare the database and start the scheduler (it leads only if no other process does)."""
+    rt = runtime.get()
+    setup_logging(rt.settings)
+    rt.db.ensure_database()
+    migrations.upgrade(rt.db.engine())
+    abandoned = refresh.mark_abandoned(rt.db)
+    if abandoned:
+        log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
+    scheduler = None
+    if rt.settings.scheduler:
+        scheduler = Scheduler(rt.db, default_jobs(rt.settings, rt.db))
+        scheduler.start()
+    return AppServices(scheduler)
