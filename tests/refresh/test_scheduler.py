@@ -1,0 +1,97 @@
+"""The scheduler: one leader across processes, takeover when it dies, runs recorded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine import migrations, scheduler as sched
+from engine.db import Database
+from engine.scheduler import ScheduledJob, Scheduler
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def app_db(server: Database):
+    name = f"hb_sched_{uuid.uuid4().hex[:8]}"
+    server.ensure_database(name)
+    db = Database(server.url(name))
+    migrations.upgrade(db.engine())
+    yield db
+    db.dispose()
+    server.drop_database(name)
+
+
+def _leader_pid(db: Database) -> int | None:
+    with db.engine().connect() as conn:
+        return conn.execute(text("SELECT pid FROM heartbeat.scheduler_leader")).scalar()
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_only_one_of_two_schedulers_leads_and_the_other_takes_over(app_db, monkeypatch):
+    monkeypatch.setattr(sched, "FOLLOW_SECONDS", 0.5)
+    jobs = [ScheduledJob("tick", "* * * * *", "test", lambda: "ok")]
+    first, second = Scheduler(app_db, jobs), Scheduler(app_db, jobs)
+    first.start()
+    assert _wait(lambda: first.leading, 10)
+    second.start()
+    time.sleep(2)
+    assert first.leading and not second.leading
+    first.stop()
+    assert _wait(lambda: second.leading, 10)
+    second.stop()
+
+
+def test_a_recorded_run_lands_in_the_ledger_with_its_outcome(app_db):
+    ok = sched._recorded(app_db.engine(), "good", lambda: "3 bands")
+    bad = sched._recorded(app_db.engine(), "bad", lambda: 1 / 0)
+    ok()
+    bad()
+    status = {j["id"]: j for j in sched.status(app_db.engine(), [
+        ScheduledJob("good", "23 4 * * *", "", lambda: ""), ScheduledJob("bad", "23 4 * * *", "", lambda: "")])["jobs"]}
+    assert status["good"]["last_run"]["outcome"] == "ok" and status["good"]["last_run"]["detail"] == "3 bands"
+    assert status["bad"]["last_run"]["outcome"] == "failed" and "ZeroDivisionError" in status["bad"]["last_run"]["detail"]
+
+
+def _scheduler_process(db: Database) -> subprocess.Popen:
+    env = {**os.environ, "HEARTBEAT_DATABASE_URL": db.url().render_as_string(hide_password=False),
+           "HEARTBEAT_DATA_DIR": str(ROOT / ".heartbeat" / "test")}
+    return subprocess.Popen([str(Path(sys.executable).parent / "heartbeat"), "scheduler"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_leader_uniqueness_across_processes_and_takeover_after_kill(app_db):
+    first = _scheduler_process(app_db)
+    second = None
+    try:
+        assert _wait(lambda: _leader_pid(app_db) == first.pid, 30)
+        second = _scheduler_process(app_db)
+        time.sleep(sched.FOLLOW_SECONDS + 3)
+        assert _leader_pid(app_db) == first.pid  # the second stands by
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        assert _wait(lambda: _leader_pid(app_db) == second.pid, sched.FOLLOW_SECONDS * 3 + 10)
+        health = sched.status(app_db.engine(), [])
+        assert health["leader"]["alive"]
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=20)
