@@ -28,8 +28,6 @@ from engine.version import VERSION
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-# A refresh older than this (with the default hourly schedule) means data stopped moving.
-REFRESH_STALE_SECONDS = 3 * 3600
 
 
 class BodyLimit:
@@ -126,7 +124,7 @@ def health(rt: Runtime) -> tuple[bool, dict]:
     last = read_model.last_successful_refresh(engine)
     age = None if last is None else (now - last).total_seconds()
     body["last_successful_refresh"] = {"at": last, "age_seconds": age,
-                                       "stale": age is None or age > REFRESH_STALE_SECONDS}
+                                       "stale": age is None or age > rt.settings.frozen_after}
     body["status"] = "ok"
     return True, body
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from engine.api_json import Json
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine import compute, read_model, refresh, scheduler
+from engine import compute, read_model, refresh, scheduler, screens
 from engine.api_auth import require_operator, require_reader
 from engine.refresh import RefreshRequest
 from engine.runtime import Runtime
@@ -70,3 +70,10 @@ def get_scheduler(request: Request) -> Json:
     rt = _rt(request)
     jobs = scheduler.default_jobs(rt.settings, rt.db)
     return Json(scheduler.status(rt.db.engine(), jobs))
+
+
+@router.get("/screens", response_class=Json, tags=["operations"],
+            summary="Screens showing the cockpit and when each was last seen")
+def get_screens(request: Request) -> Json:
+    rt = _rt(request)
+    return Json({"screens": screens.listed(rt.db.engine(), rt.settings.tv_refresh_seconds)})

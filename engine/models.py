@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -283,3 +284,16 @@ class SchedulerRun(HeartbeatTable, table=True):
     finished_at: datetime | None = Field(default=None, sa_column=_ts())
     outcome: str | None = Field(default=None, sa_column=Column(Text))
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class Screen(HeartbeatTable, table=True):
+    """A browser tab showing the cockpit; its heartbeat says the TV is alive."""
+
+    __tablename__ = "screen"
+
+    id: str = Field(sa_column=Column(Text, primary_key=True))
+    path: str = Field(default="/", sa_column=Column(Text, nullable=False, server_default="/"))
+    kiosk: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="false"))
+    user_agent: str | None = Field(default=None, sa_column=Column(Text))
+    first_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    last_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))

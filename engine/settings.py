@@ -87,6 +87,30 @@ def _on_off(raw: str) -> bool:
     return text in {"on", "true", "1"}
 
 
+def _timezone(raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = raw.strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("must be an IANA time zone such as Europe/Riga or UTC") from exc
+    return text
+
+
+def _night(raw: str) -> tuple[int, int] | None:
+    text = raw.strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
+    if not match:
+        raise ValueError("must be a time range such as 22:00-07:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError("must be a time range such as 22:00-07:00")
+    return h1 * 60 + m1, h2 * 60 + m2
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -166,6 +190,26 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int, "use a whole number such as 4",
     ),
     Setting(
+        "timezone", "HEARTBEAT_TIMEZONE", "UTC",
+        "Time zone of the clock and the times shown on the screens (metric days stay UTC days).",
+        _timezone, "use an IANA time zone such as Europe/Riga",
+    ),
+    Setting(
+        "tv_refresh_seconds", "HEARTBEAT_TV_REFRESH_SECONDS", "30",
+        "How often an open cockpit re-reads the registry (it never triggers a computation).",
+        _duration_seconds, "use a positive duration such as 30s",
+    ),
+    Setting(
+        "frozen_after", "HEARTBEAT_FROZEN_AFTER", "2h",
+        "With no successful refresh for this long the cockpit shows a 'frozen since' banner.",
+        _duration_seconds, "use a duration such as 2h (the refresh runs hourly by default)",
+    ),
+    Setting(
+        "night_dim", "HEARTBEAT_NIGHT_DIM", "",
+        "Dim the cockpit between these local times (e.g. 22:00-07:00); empty: never.",
+        _night, "use a time range such as 22:00-07:00, or leave it empty",
+    ),
+    Setting(
         "scheduler", "HEARTBEAT_SCHEDULER", "on",
         "Run the scheduler inside the app process (one leader across processes). `off` when a separate "
         "`heartbeat scheduler` process runs it.",
@@ -213,6 +257,10 @@ class Settings:
     operator_token: str | None = field(repr=False)
     metric_statement_timeout: float
     compute_workers: int
+    timezone: str
+    tv_refresh_seconds: float
+    frozen_after: float
+    night_dim: tuple[int, int] | None
     scheduler: bool
     schedule_refresh: str
     schedule_benchmarks: str

@@ -1,4 +1,4 @@
-"""UI state. Handlers call the engine's read model; they do no I/O of their own."""
+"""The header state of the non-cockpit pages. Handlers call the engine's read model; no I/O of their own."""
 
 from __future__ import annotations
 
@@ -10,20 +10,6 @@ import reflex as rx
 from engine import formatting, read_model, runtime
 
 log = logging.getLogger(__name__)
-
-
-def _tile(card: read_model.MetricCard) -> dict[str, str]:
-    return {
-        "id": card.id,
-        "name": card.name,
-        "value": formatting.value(card.value, card.unit, card.currency),
-        "period": card.period,
-        "status": card.status.value,
-        "freshness": card.freshness.value,
-        "as_of": formatting.age(card.source_as_of),
-        "owner": card.owner or "no owner",
-        "verified": card.verification_state,
-    }
 
 
 class ShellState(rx.State):
@@ -40,24 +26,3 @@ class ShellState(rx.State):
             self.last_refresh = "unknown"
             return
         self.last_refresh = formatting.age(moment, datetime.now(timezone.utc))
-
-
-class CockpitState(rx.State):
-    """The tiles of the cockpit, red first."""
-
-    tiles: list[dict[str, str]] = []
-    loaded: bool = False
-    load_error: str = ""
-
-    @rx.event
-    def load(self):
-        try:
-            cards = read_model.metric_cards(runtime.get().db.engine())
-        except Exception:
-            log.exception("reading the cockpit failed")
-            # Keep what the screen already shows; say why it did not move.
-            self.load_error = "Cannot read the metric registry right now; showing the last values."
-            return
-        self.tiles = [_tile(card) for card in cards]
-        self.load_error = ""
-        self.loaded = True

@@ -1,9 +1,10 @@
-"""The AppShell shared by every page: primary nav, freshness chip, theme toggle."""
+"""The AppShell shared by every page: primary nav, clock, freshness chip, job progress, theme toggle."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from heartbeat_app.cockpit_state import CockpitState
 from heartbeat_app.state import ShellState
 
 NAV = (("Cockpit", "/"), ("Audit", "/audit"), ("Docs", "/docs"))
@@ -13,10 +14,11 @@ def _nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="5", weight="medium", color_scheme="gray", high_contrast=True)
 
 
-def freshness_chip() -> rx.Component:
+def freshness_chip(live: bool) -> rx.Component:
+    last = CockpitState.last_refresh if live else ShellState.last_refresh
     return rx.badge(
         rx.icon("refresh-cw", size=16),
-        rx.text("last refresh ", ShellState.last_refresh),
+        rx.text("last refresh ", last),
         size="3",
         variant="soft",
         color_scheme="gray",
@@ -24,7 +26,22 @@ def freshness_chip() -> rx.Component:
     )
 
 
-def header() -> rx.Component:
+def job_progress() -> rx.Component:
+    """The running refresh, whoever started it (cron, CLI, a click)."""
+    return rx.cond(
+        CockpitState.job.contains("phase"),
+        rx.hstack(
+            rx.text("refreshing · ", CockpitState.job["phase"], " ", CockpitState.job["progress"],
+                    " (", CockpitState.job["trigger"], ")", size="3"),
+            rx.progress(value=CockpitState.job["percent"].to(int), width="10rem"),
+            align="center",
+            spacing="2",
+            id="job-progress",
+        ),
+    )
+
+
+def header(live: bool = False) -> rx.Component:
     return rx.hstack(
         rx.hstack(
             rx.icon("activity", size=28, color=rx.color("red", 9)),
@@ -34,12 +51,14 @@ def header() -> rx.Component:
         ),
         rx.hstack(*(_nav_link(label, href) for label, href in NAV), spacing="6", id="primary-nav"),
         rx.spacer(),
-        freshness_chip(),
+        *([job_progress()] if live else []),
+        freshness_chip(live),
+        *([rx.el.span(CockpitState.clock, class_name="hb-clock", id="clock")] if live else []),
         rx.color_mode.button(size="3", id="theme-toggle"),
         align="center",
         spacing="6",
         padding_x="2rem",
-        padding_y="1rem",
+        padding_y="0.75rem",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         width="100%",
     )

@@ -1,40 +1,116 @@
-"""The cockpit: every active metric, red first."""
+"""The cockpit: the wall. Red first and largest, then amber, errors and no-data; green fades."""
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.core.banner import has_connection_errors
 
-from heartbeat_app.components.shell import app_shell
-from heartbeat_app.state import CockpitState, ShellState
+from heartbeat_app.cockpit_state import CockpitState
+from heartbeat_app.components.shell import header
 
-STATUS_COLOR = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
-
-
-def _status_color(status) -> rx.Var:
-    return rx.match(status, *STATUS_COLOR.items(), "gray")
+KIOSK_HINT = "/?kiosk=1"
 
 
-def tile(item) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.text(item["name"], size="5", weight="medium"),
-                rx.spacer(),
-                rx.badge(item["status"], color_scheme=_status_color(item["status"]), size="2"),
-                width="100%",
-            ),
-            rx.text(item["value"], size="9", weight="bold"),
-            rx.hstack(
-                rx.text(item["period"], size="3", color_scheme="gray"),
-                rx.text("as of ", item["as_of"], size="3", color_scheme="gray"),
-                rx.text(item["owner"], size="3", color_scheme="gray"),
-                spacing="4",
-            ),
-            spacing="2",
+def sparkline(item) -> rx.Component:
+    return rx.el.svg(
+        rx.el.svg.path(d=item["alert_line"], class_name="alert"),
+        rx.el.svg.path(d=item["norm_line"], class_name="norm"),
+        rx.el.svg.path(d=item["spark"], class_name="line"),
+        view_box="0 0 100 30",
+        preserve_aspect_ratio="none",
+        class_name="hb-spark",
+    )
+
+
+def freshness_chip(item) -> rx.Component:
+    return rx.el.span(item["freshness_text"], class_name="hb-fresh", data_freshness=item["freshness"])
+
+
+def _meta(item) -> rx.Component:
+    return rx.el.div(
+        rx.el.span(item["period"]),
+        freshness_chip(item),
+        rx.cond(item["unverified"] != "", rx.el.span("◌ unverified")),
+        rx.el.span(item["owner"]),
+        class_name="hb-meta",
+    )
+
+
+def attention_tile(item, big: bool = False) -> rx.Component:
+    """A tile that wants attention: value, the line crossed and by how much, 30-day sparkline."""
+    return rx.link(
+        rx.el.div(
+            rx.el.div(item["name"], class_name="hb-name"),
+            rx.el.div(item["value"], class_name="hb-value"),
+            rx.cond(item["crossed"] != "", rx.el.div(item["crossed"], class_name="hb-crossed")),
+            rx.cond(item["error"] != "", rx.el.div("computation failed: ", item["error"], class_name="hb-error")),
+            sparkline(item),
+            _meta(item),
+            class_name="hb-tile metric-tile" + (" hb-big" if big else ""),
+            data_status=item["status"],
+            data_metric=item["id"],
         ),
-        class_name="metric-tile",
-        data_status=item["status"],
-        size="3",
+        href="/metrics/" + item["id"],
+        underline="none",
+        color="inherit",
+    )
+
+
+def green_tile(item) -> rx.Component:
+    """A quiet tile: name and value, faded; freshness still shows when it is not fresh."""
+    return rx.link(
+        rx.el.div(
+            rx.el.div(item["name"], class_name="hb-name"),
+            rx.hstack(
+                rx.el.div(item["value"], class_name="hb-value"),
+                rx.cond(item["target_hit"] != "", rx.badge("target hit", color_scheme="grass", size="1")),
+                align="center",
+                spacing="2",
+            ),
+            rx.cond(item["freshness"] != "fresh", rx.el.div(freshness_chip(item))),
+            class_name="hb-tile metric-tile",
+            data_status=item["status"],
+            data_metric=item["id"],
+            data_target_hit=item["target_hit"],
+        ),
+        href="/metrics/" + item["id"],
+        underline="none",
+        color="inherit",
+    )
+
+
+def green_strip() -> rx.Component:
+    return rx.hstack(
+        rx.badge(CockpitState.green_count.to_string() + " OK", color_scheme="grass", size="3"),
+        rx.text(rx.foreach(CockpitState.green, lambda item: rx.el.span(item["name"], " · ")),
+                size="2", color_scheme="gray", trim="both"),
+        id="green-strip",
+        align="center",
+        spacing="3",
+        opacity="0.6",
+    )
+
+
+def banners() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            has_connection_errors,
+            rx.el.div("Connection lost — showing the values of ", CockpitState.updated_at,
+                      "; reconnecting by itself", class_name="hb-banner", id="connection-lost",
+                      style={"background": "var(--orange-9)", "color": "black"}),
+        ),
+        rx.cond(
+            CockpitState.db_error != "",
+            rx.el.div(CockpitState.db_error, class_name="hb-banner", id="db-error",
+                      style={"background": "var(--orange-9)", "color": "black"}),
+        ),
+        rx.cond(
+            CockpitState.frozen != "",
+            rx.el.div(CockpitState.frozen, class_name="hb-banner", id="frozen-banner",
+                      style={"background": "var(--yellow-9)", "color": "black"}),
+        ),
+        width="100%",
+        spacing="2",
     )
 
 
@@ -60,24 +136,51 @@ def empty_state() -> rx.Component:
     )
 
 
-def cockpit() -> rx.Component:
-    return app_shell(
+def wall() -> rx.Component:
+    return rx.vstack(
+        rx.cond(CockpitState.red.length() > 0,
+                rx.el.div(rx.foreach(CockpitState.red, lambda item: attention_tile(item, big=True)),
+                          class_name="hb-grid-red", id="red-tiles")),
+        rx.cond(CockpitState.attention.length() > 0,
+                rx.el.div(rx.foreach(CockpitState.attention, lambda item: attention_tile(item)),
+                          class_name="hb-grid-attention", id="attention-tiles")),
+        rx.cond(CockpitState.pages > 1,
+                rx.text("page ", (CockpitState.page + 1).to_string(), " of ", CockpitState.pages.to_string(),
+                        size="2", color_scheme="gray")),
         rx.cond(
-            CockpitState.load_error != "",
-            rx.callout(CockpitState.load_error, icon="triangle-alert", color_scheme="amber", size="2"),
+            CockpitState.green_strip,
+            green_strip(),
+            rx.el.div(rx.foreach(CockpitState.green, lambda item: green_tile(item)), class_name="hb-grid-green", id="green-tiles"),
         ),
-        rx.cond(
-            CockpitState.tiles.length() > 0,
-            rx.grid(
-                rx.foreach(CockpitState.tiles, tile),
-                columns="4",
-                spacing="4",
-                width="100%",
-                id="tiles",
-            ),
-            rx.cond(CockpitState.loaded, empty_state(), rx.spinner(size="3")),
-        ),
+        spacing="4",
+        width="100%",
     )
 
 
-ON_LOAD = [CockpitState.load, ShellState.load_shell]
+def cockpit() -> rx.Component:
+    return rx.vstack(
+        rx.cond(~CockpitState.kiosk, header(live=True)),
+        rx.box(banners(), padding="0.75rem 2rem 0 2rem", width="100%"),
+        rx.box(
+            rx.cond(
+                CockpitState.total > 0,
+                wall(),
+                rx.cond(CockpitState.loaded, empty_state(), rx.spinner(size="3")),
+            ),
+            class_name=rx.cond(
+                has_connection_errors | (CockpitState.db_error != ""),
+                "hb-wall hb-stale-wall",
+                rx.cond(CockpitState.dim, "hb-wall hb-dim", "hb-wall"),
+            )
+            + " hb-shift-" + CockpitState.shift.to_string(),
+            padding="1.25rem 2rem",
+            width="100%",
+            id="wall",
+        ),
+        spacing="0",
+        min_height="100vh",
+        width="100%",
+    )
+
+
+ON_LOAD = [CockpitState.open_page, CockpitState.run_loop]

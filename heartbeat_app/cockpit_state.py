@@ -1,0 +1,158 @@
+"""The cockpit's state and its refresh loop: reads the read model on a fixed interval, forever.
+
+The loop runs on the server (started from on_load; ``supersedes`` keeps one
+per tab across reloads) and only reads registry + history. If the database
+is down, the last good tiles stay, dimmed, with "database unreachable since";
+if data stops moving, a "frozen since" banner says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.parse
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from engine import formatting, read_model, runtime, screens
+from heartbeat_app import tiles
+
+log = logging.getLogger(__name__)
+
+ROTATE_EVERY_TICKS = 1  # attention pages turn once per refresh when they do not fit
+DISCONNECTED_GRACE_SECONDS = 600  # a tab gone this long stops its loop (a reload starts a new one)
+PIXEL_SHIFT_PHASES = 4
+
+
+def _snapshot(page: int) -> dict:
+    """Everything a tick shows, read in a worker thread (the event loop never blocks on the database)."""
+    rt = runtime.get()
+    tz = ZoneInfo(rt.settings.timezone)
+    now = datetime.now(timezone.utc)
+    engine = rt.db.engine()
+    cards = read_model.metric_cards(engine, now)
+    board = tiles.board(cards, tz, now, page)
+    last = read_model.last_successful_refresh(engine)
+    job = read_model.active_job(engine)
+    frozen = ""
+    if last is not None and (now - last).total_seconds() > rt.settings.frozen_after:
+        frozen = (f"Frozen since {tiles.clock_text(last, tz, now)}: no refresh has succeeded for "
+                  f"{formatting.duration((now - last).total_seconds())}")
+    night = rt.settings.night_dim
+    minutes = now.astimezone(tz).hour * 60 + now.astimezone(tz).minute
+    dim = bool(night) and (night[0] <= minutes < night[1] if night[0] < night[1]
+                           else minutes >= night[0] or minutes < night[1])
+    return {
+        "board": board,
+        "clock": now.astimezone(tz).strftime("%H:%M"),
+        "updated_at": now.astimezone(tz).strftime("%H:%M:%S"),
+        "last_refresh": formatting.age(last, now),
+        "frozen": frozen,
+        "dim": dim,
+        "job": {} if job is None else {
+            "phase": job["phase"], "trigger": job["trigger"],
+            "progress": f"{job['step']}/{job['total']}" if job["total"] else "",
+            "percent": str(round(100 * job["step"] / job["total"])) if job["total"] else "0",
+            "item": job["current_item"] or "",
+        },
+        "interval": rt.settings.tv_refresh_seconds,
+    }
+
+
+def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
+    screens.beat(runtime.get().db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent)
+
+
+class CockpitState(rx.State):
+    red: list[dict[str, str]] = []
+    attention: list[dict[str, str]] = []
+    green: list[dict[str, str]] = []
+    green_strip: bool = False
+    page: int = 0
+    pages: int = 1
+    loaded: bool = False
+    kiosk: bool = False
+    clock: str = ""
+    updated_at: str = ""
+    last_refresh: str = "…"
+    db_error: str = ""
+    frozen: str = ""
+    dim: bool = False
+    shift: int = 0
+    job: dict[str, str] = {}
+
+    @rx.var
+    def green_count(self) -> int:
+        return len(self.green)
+
+    @rx.var
+    def total(self) -> int:
+        return len(self.red) + len(self.attention) + len(self.green)
+
+    @rx.event
+    def open_page(self):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(self.router.url)).query)
+        self.kiosk = query.get("kiosk", ["0"])[0] in ("1", "true", "yes")
+
+    def _apply(self, snap: dict) -> None:
+        board: tiles.Board = snap["board"]
+        # Assign only what changed: a refresh of an unchanged wall sends a few bytes.
+        for name, value in (("red", board.red), ("attention", board.attention), ("green", board.green),
+                            ("green_strip", board.green_strip), ("pages", board.pages),
+                            ("clock", snap["clock"]), ("last_refresh", snap["last_refresh"]),
+                            ("frozen", snap["frozen"]), ("dim", snap["dim"]), ("job", snap["job"])):
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+        self.updated_at = snap["updated_at"]
+        self.db_error = ""
+        self.loaded = True
+
+    @rx.event(background=True, supersedes=True)
+    async def run_loop(self):
+        """Refresh this tab's tiles forever; one loop per tab (a reload supersedes the old one)."""
+        disconnected_since: float | None = None
+        ticks = 0
+        while True:
+            async with self:
+                page, kiosk = self.page, self.kiosk
+                token = self.router.session.client_token
+                path = self.router.page.path
+                user_agent = self.router.headers.user_agent
+            interval = 30.0
+            try:
+                snap = await asyncio.to_thread(_snapshot, page)
+                await asyncio.to_thread(_beat, token, path, kiosk, user_agent)
+                interval = snap["interval"]
+                async with self:
+                    self._apply(snap)
+            except Exception:  # the database is down: keep the last tiles and say since when
+                log.warning("cockpit refresh failed", exc_info=True)
+                async with self:
+                    if not self.db_error:
+                        tz = ZoneInfo(runtime.get().settings.timezone)
+                        since = datetime.now(timezone.utc).astimezone(tz).strftime("%H:%M")
+                        self.db_error = f"Database unreachable since {since} — showing the last values"
+            ticks += 1
+            async with self:
+                if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
+                    self.page = (self.page + 1) % self.pages
+                self.shift = (self.shift + 1) % PIXEL_SHIFT_PHASES
+            if not _connected(token):
+                disconnected_since = disconnected_since or asyncio.get_running_loop().time()
+                if asyncio.get_running_loop().time() - disconnected_since > DISCONNECTED_GRACE_SECONDS:
+                    return  # the tab is gone; a reload starts a fresh loop
+            else:
+                disconnected_since = None
+            await asyncio.sleep(interval)
+
+
+def _connected(token: str) -> bool:
+    try:
+        from heartbeat_app.heartbeat_app import app
+
+        namespace = app.event_namespace
+        return namespace is None or token in namespace.token_to_sid
+    except Exception:  # unknown: keep the loop alive
+        return True

@@ -1,0 +1,462 @@
+"""A metric's page (`/metrics/<id>`): value, history, definition, computations, change trail, operator edits."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from heartbeat_app.components.history_chart import history_chart
+from heartbeat_app.components.shell import app_shell
+from heartbeat_app.detail_state import DetailState
+from heartbeat_app.state import ShellState
+
+ROUTE = "/metrics/[metric_id]"
+
+STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
+# Freshness has its own scale and its own look (an outlined chip with a clock), so a stale
+# value never reads as a bad value.
+FRESHNESS_SCHEME = {"fresh": "cyan", "late": "amber", "stale": "red", "unknown": "gray"}
+FRESHNESS_ICON = {"fresh": "clock", "late": "clock-alert", "stale": "clock-alert", "unknown": "circle-help"}
+
+
+def _scheme(value, mapping: dict[str, str], default: str = "gray") -> rx.Var:
+    return rx.match(value, *mapping.items(), default)
+
+
+H = DetailState.header
+
+
+# ── header ──────────────────────────────────────────────────────────────────────────────
+
+def _status_badge() -> rx.Component:
+    return rx.badge(
+        H["status_label"],
+        color_scheme=_scheme(H["status"], STATUS_SCHEME),
+        variant="solid",
+        size="3",
+        font_size="1.5rem",
+        padding_x="0.9rem",
+        padding_y="0.35rem",
+        font_weight="700",
+        id="detail-status",
+        data_status=H["status"],
+    )
+
+
+def _freshness_chip() -> rx.Component:
+    return rx.badge(
+        rx.match(
+            H["freshness"],
+            *((name, rx.icon(icon, size=20)) for name, icon in FRESHNESS_ICON.items()),
+            rx.icon("clock", size=20),
+        ),
+        rx.text(H["freshness"], weight="bold"),
+        rx.text(H["freshness_text"]),
+        color_scheme=_scheme(H["freshness"], FRESHNESS_SCHEME),
+        variant="outline",
+        size="3",
+        font_size="1.15rem",
+        padding_x="0.75rem",
+        padding_y="0.3rem",
+        id="detail-freshness",
+        data_freshness=H["freshness"],
+    )
+
+
+def _meta(icon: str, *children, **props) -> rx.Component:
+    return rx.hstack(
+        rx.icon(icon, size=22, color=rx.color("gray", 11)),
+        rx.text(*children, size="5", color_scheme="gray", high_contrast=True),
+        align="center",
+        spacing="2",
+        **props,
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.link(rx.hstack(rx.icon("arrow-left", size=20), rx.text("Cockpit"), align="center", spacing="1"),
+                    href="/", size="4", color_scheme="gray", id="back-to-cockpit"),
+            rx.heading(H["name"], size="9", weight="bold", id="detail-name", line_height="1.05"),
+            rx.hstack(
+                _status_badge(),
+                _freshness_chip(),
+                rx.cond(
+                    H["verification_state"] == "verified",
+                    rx.badge(rx.icon("badge-check", size=20), H["verification"], color_scheme="grass",
+                             variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
+                    rx.badge(rx.icon("shield-question", size=20), "unverified", color_scheme="orange",
+                             variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
+                ),
+                spacing="3",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.hstack(
+                _meta("user", H["owner"], id="detail-owner"),
+                _meta("calendar-range", H["period"], " · ", H["direction"]),
+                _meta("cpu", "computed ", H["computed_age"], title=H["computed_at"]),
+                spacing="6",
+                wrap="wrap",
+            ),
+            spacing="3",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.vstack(
+            rx.text(
+                H["value"],
+                font_size="6.5rem",
+                font_weight="800",
+                line_height="1",
+                letter_spacing="-0.02em",
+                color=rx.match(
+                    H["status"],
+                    ("red", rx.color("red", 10)),
+                    ("amber", rx.color("amber", 10)),
+                    rx.color("gray", 12),
+                ),
+                id="detail-value",
+            ),
+            rx.cond(
+                H["crossed"] != "",
+                rx.text(H["crossed"], size="6", weight="medium",
+                        color=rx.cond(H["status"] == "red", rx.color("red", 11), rx.color("amber", 11)),
+                        id="detail-crossed", text_align="right"),
+            ),
+            rx.cond(H["target"] != "", rx.text(H["target"], size="5", color=rx.color("grass", 11))),
+            rx.cond(
+                H["error"] != "",
+                rx.text("last computation failed: ", H["error"], size="4", color=rx.color("purple", 11),
+                        max_width="40rem", text_align="right", id="detail-error"),
+            ),
+            align="end",
+            spacing="2",
+        ),
+        width="100%",
+        align="start",
+        spacing="6",
+    )
+
+
+# ── side panel: the lines and operator mode ─────────────────────────────────────────────
+
+def _line_row(label: str, value, colour: str) -> rx.Component:
+    return rx.hstack(
+        rx.box(width="1.1rem", height="0.3rem", background=colour, border_radius="2px"),
+        rx.text(label, size="4", color_scheme="gray"),
+        rx.spacer(),
+        rx.text(value, size="5", weight="bold"),
+        align="center",
+        width="100%",
+    )
+
+
+def lines_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Lines", size="5"),
+            _line_row("alert (red)", H["alert"], "#ff5a5f"),
+            _line_row("norm (amber)", H["norm"], "#ffb224"),
+            rx.cond(H["typical"] != "", _line_row("typical μ ± σ", H["typical"], "rgba(129,140,248,0.6)")),
+            rx.cond(H["target_line"] != "", _line_row("target", H["target_line"], "#3dd68c")),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def _message(text, colour: str = "red", **props) -> rx.Component:
+    return rx.cond(
+        text != "",
+        rx.callout(text, icon="triangle-alert" if colour == "red" else "check", color_scheme=colour, size="1",
+                   width="100%", **props),
+    )
+
+
+def unlock_form() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.icon("lock", size=22), rx.heading("Operator mode", size="5"), align="center", spacing="2"),
+        rx.text("Read-only. Enter the operator token once to edit owner, verification and thresholds "
+                "(kept in this browser).", size="3", color_scheme="gray"),
+        rx.form(
+            rx.hstack(
+                rx.input(name="token", type="password", placeholder="operator token", size="3",
+                         auto_complete="off", id="operator-token", flex="1"),
+                rx.button("Unlock", type="submit", size="3", id="operator-unlock"),
+                width="100%",
+            ),
+            on_submit=DetailState.unlock,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        _message(DetailState.operator_message, id="operator-message"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="3", weight="medium", color_scheme="gray"), control, spacing="1",
+                     width="100%")
+
+
+def _threshold_input(field: str, placeholder: str, type_: str = "text") -> rx.Component:
+    return rx.input(
+        name=field,
+        default_value=DetailState.inputs[field],
+        key=DetailState.version.to_string() + field,
+        type=type_,
+        placeholder=placeholder,
+        size="3",
+        id=f"edit-{field.replace('_', '-')}",
+        width="100%",
+    )
+
+
+def edit_controls() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.icon("lock-open", size=22, color=rx.color("grass", 10)),
+            rx.heading("Operator mode", size="5"),
+            rx.spacer(),
+            rx.button("Lock", on_click=DetailState.lock, variant="soft", color_scheme="gray", size="2",
+                      id="operator-lock"),
+            align="center",
+            width="100%",
+        ),
+        _field(
+            "Owner (saved when you leave the box)",
+            rx.input(
+                default_value=DetailState.inputs["owner"],
+                key=DetailState.version.to_string() + "owner",
+                on_blur=DetailState.save_owner,
+                placeholder="owner@example.com",
+                type="email",
+                size="3",
+                id="edit-owner",
+                width="100%",
+            ),
+        ),
+        _message(DetailState.owner_message, id="owner-message"),
+        _field(
+            "Verification",
+            rx.segmented_control.root(
+                rx.segmented_control.item("Verified", value="verified"),
+                rx.segmented_control.item("Unverified", value="unverified"),
+                value=H["verification_state"],
+                on_change=DetailState.save_verification,
+                size="3",
+                id="edit-verification",
+                width="100%",
+            ),
+        ),
+        _message(DetailState.verification_message, id="verification-message"),
+        rx.form(
+            rx.vstack(
+                rx.grid(
+                    _field("Norm (amber line)", _threshold_input("norm_value", "none")),
+                    _field("Alert (red line)", _threshold_input("alert_value", "none")),
+                    _field("Target", _threshold_input("target_value", "none")),
+                    _field("Target due date", _threshold_input("target_due_date", "YYYY-MM-DD", "date")),
+                    columns="2",
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.text("An empty box clears the line.", size="2", color_scheme="gray"),
+                rx.button("Save thresholds", type="submit", size="3", id="save-thresholds"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=DetailState.save_thresholds,
+            width="100%",
+        ),
+        _message(DetailState.thresholds_message, id="thresholds-message"),
+        _message(DetailState.saved_message, colour="grass", id="saved-message"),
+        spacing="3",
+        width="100%",
+        id="operator-controls",
+    )
+
+
+def operator_card() -> rx.Component:
+    return rx.card(
+        rx.cond(DetailState.operator, edit_controls(), unlock_form()),
+        size="3",
+        width="100%",
+        id="operator-panel",
+    )
+
+
+# ── definition, computations, change trail ──────────────────────────────────────────────
+
+def _prose(title: str, body, element_id: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="5"),
+            rx.cond(
+                body != "",
+                rx.text(body, size="4", white_space="pre-wrap", line_height="1.5"),
+                rx.text("Not written yet — add it to the metric's file.", size="4", color_scheme="gray"),
+            ),
+            spacing="2",
+        ),
+        size="3",
+        id=element_id,
+    )
+
+
+def facts_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Definition", size="5"),
+            rx.foreach(
+                DetailState.facts,
+                lambda fact: rx.hstack(
+                    rx.text(fact["label"], size="3", color_scheme="gray", min_width="9rem"),
+                    rx.text(fact["value"], size="3"),
+                    align="start",
+                ),
+            ),
+            spacing="2",
+        ),
+        size="3",
+        id="detail-facts",
+    )
+
+
+def _table(title: str, columns: list[str], rows, cells, element_id: str, empty: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="5"),
+            rx.cond(
+                rows.length() > 0,
+                rx.table.root(
+                    rx.table.header(rx.table.row(*(rx.table.column_header_cell(c) for c in columns))),
+                    rx.table.body(rx.foreach(rows, lambda row: rx.table.row(*cells(row)))),
+                    size="2",
+                    width="100%",
+                ),
+                rx.text(empty, size="3", color_scheme="gray"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        id=element_id,
+    )
+
+
+def computations_card() -> rx.Component:
+    return _table(
+        "Last computations",
+        ["Day", "Value", "Status", "Computed", "Took", "Error"],
+        DetailState.computations,
+        lambda row: (
+            rx.table.cell(row["day"], white_space="nowrap"),
+            rx.table.cell(row["value"], white_space="nowrap"),
+            rx.table.cell(row["status"], color=rx.match(
+                row["status"], ("red", rx.color("red", 11)), ("amber", rx.color("amber", 11)),
+                ("error", rx.color("purple", 11)), rx.color("gray", 11))),
+            rx.table.cell(row["computed_at"], white_space="nowrap"),
+            rx.table.cell(row["duration"]),
+            rx.table.cell(row["error"], color=rx.color("purple", 11)),
+        ),
+        "detail-computations",
+        "Not computed yet.",
+    )
+
+
+def changes_card() -> rx.Component:
+    return _table(
+        "Change history",
+        ["Field", "Old → new", "Who", "When", "Note"],
+        DetailState.changes,
+        lambda row: (
+            rx.table.cell(row["field"], weight="medium"),
+            rx.table.cell(row["old"], " → ", row["new"]),
+            rx.table.cell(row["who"]),
+            rx.table.cell(row["when"], white_space="nowrap"),
+            rx.table.cell(row["note"], color_scheme="gray"),
+        ),
+        "detail-changes",
+        "No changes recorded.",
+    )
+
+
+# ── the page ────────────────────────────────────────────────────────────────────────────
+
+def detail() -> rx.Component:
+    return rx.vstack(
+        header(),
+        rx.grid(
+            rx.card(history_chart(DetailState.figure), size="2", width="100%"),
+            rx.vstack(lines_card(), operator_card(), spacing="4", width="100%"),
+            columns="minmax(0, 3fr) minmax(22rem, 1fr)",
+            spacing="4",
+            align_items="start",
+            width="100%",
+        ),
+        rx.grid(
+            _prose("How to read", DetailState.how_to_read, "detail-how-to-read"),
+            _prose("Methodology", DetailState.methodology, "detail-methodology"),
+            _prose("Sources", DetailState.sources, "detail-sources"),
+            facts_card(),
+            columns="4",
+            spacing="4",
+            width="100%",
+        ),
+        rx.grid(
+            computations_card(),
+            changes_card(),
+            columns="2",
+            spacing="4",
+            width="100%",
+        ),
+        spacing="5",
+        width="100%",
+        id="metric-detail",
+        data_metric=H["id"],
+    )
+
+
+def not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("search-x", size=72, color=rx.color("gray", 9)),
+            rx.heading("No such metric", size="9"),
+            rx.text(
+                "There is no active metric “", DetailState.requested_id,
+                "”. It may have been retired, renamed, or never existed.",
+                size="6", align="center",
+            ),
+            rx.link("← Back to the cockpit", href="/", size="6", id="not-found-back"),
+            align="center",
+            spacing="5",
+            max_width="56rem",
+        ),
+        id="not-found",
+        padding_top="18vh",
+        width="100%",
+    )
+
+
+def metric_detail() -> rx.Component:
+    return app_shell(
+        rx.cond(
+            DetailState.load_error != "",
+            rx.callout(DetailState.load_error, icon="triangle-alert", color_scheme="amber", size="2",
+                       margin_bottom="1rem", id="detail-load-error"),
+        ),
+        rx.cond(
+            DetailState.loaded,
+            rx.cond(DetailState.found, detail(), not_found()),
+            rx.center(rx.spinner(size="3"), padding_top="20vh", width="100%"),
+        ),
+    )
+
+
+ON_LOAD = [DetailState.load, DetailState.check_operator, ShellState.load_shell]

@@ -1,0 +1,144 @@
+"""Shape read-model cards into what a tile shows: texts, colours, sparkline paths. Pure, no I/O.
+
+Everything is a string so the frontend does no arithmetic and a refresh
+sends only what changed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from engine import formatting
+from engine.contract import Freshness, Status
+from engine.read_model import MetricCard
+
+SPARK_W, SPARK_H = 100.0, 30.0
+# Non-red tiles per page when the attention area rotates (reds are on every page).
+ATTENTION_PER_PAGE = 10
+# Above this many greens, they collapse into one "N OK" strip.
+GREEN_STRIP_AFTER = 24
+
+
+def _finite(values: list[float | None]) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def sparkline(card: MetricCard) -> dict[str, str]:
+    """SVG paths (viewBox 0 0 100 30) of the 30-day values and the norm/alert lines, on one scale."""
+    values = [value for _, value in card.history]
+    points = _finite(values)
+    if not points:
+        return {"spark": "", "norm": "", "alert": ""}
+    lines = _finite([card.norm_value, card.alert_value])
+    low, high = min(points + lines), max(points + lines)
+    if high == low:
+        high, low = high + 1, low - 1
+    pad = (high - low) * 0.08
+    low, high = low - pad, high + pad
+
+    def y(v: float) -> float:
+        return round(SPARK_H - (v - low) / (high - low) * SPARK_H, 2)
+
+    step = SPARK_W / max(len(values) - 1, 1)
+    parts, pen_down = [], False
+    for i, value in enumerate(values):
+        if value is None or not math.isfinite(value):
+            pen_down = False  # a gap in the data is a gap in the line
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{round(i * step, 2)} {y(value)}")
+        pen_down = True
+
+    def hline(v: float | None) -> str:
+        return "" if v is None or not math.isfinite(v) else f"M0 {y(v)} L{SPARK_W} {y(v)}"
+
+    return {"spark": " ".join(parts), "norm": hline(card.norm_value), "alert": hline(card.alert_value)}
+
+
+def crossed_text(card: MetricCard) -> str:
+    """'8.1% below alert 90.0%' — the line that made the tile red or amber, and by how much."""
+    hit = card.crossing
+    if hit is None or card.value is None:
+        return ""
+    by = formatting.value(hit.by, card.unit, card.currency)
+    line = formatting.value(hit.line_value, card.unit, card.currency)
+    side = "below" if card.value < hit.line_value else "above"
+    if hit.line == "band":
+        return f"{by} {side} the typical range"
+    if hit.by == 0:
+        return f"on the {hit.line} line {line}"
+    return f"{by} {side} {hit.line} {line}"
+
+
+def clock_text(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
+    local = moment.astimezone(tz)
+    return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%d %b %H:%M")
+
+
+def freshness_text(card: MetricCard, tz: ZoneInfo, now: datetime) -> str:
+    if card.source_as_of is None:
+        return "never synced"
+    when = clock_text(card.source_as_of, tz, now)
+    if card.freshness is Freshness.FRESH:
+        return f"as of {when}"
+    return f"{card.freshness.value} · as of {when}"
+
+
+def tile(card: MetricCard, tz: ZoneInfo, now: datetime) -> dict[str, str]:
+    paths = sparkline(card)
+    return {
+        "id": card.id,
+        "name": card.name,
+        "value": formatting.value(card.value, card.unit, card.currency),
+        "period": card.period,
+        "status": card.status.value,
+        "freshness": card.freshness.value,
+        "freshness_text": freshness_text(card, tz, now),
+        "crossed": crossed_text(card),
+        "error": (card.error or "")[:140],
+        "owner": card.owner or "no owner",
+        "unverified": "" if card.verification_state == "verified" else "unverified",
+        "target_hit": "target hit" if card.target_hit else "",
+        "spark": paths["spark"],
+        "norm_line": paths["norm"],
+        "alert_line": paths["alert"],
+    }
+
+
+@dataclass
+class Board:
+    """The cockpit's tiles in attention order, split into what one screen shows."""
+
+    red: list[dict[str, str]] = field(default_factory=list)
+    attention: list[dict[str, str]] = field(default_factory=list)  # amber, then error / no data
+    green: list[dict[str, str]] = field(default_factory=list)
+    pages: int = 1
+
+    @property
+    def green_strip(self) -> bool:
+        return len(self.green) > GREEN_STRIP_AFTER
+
+
+def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0) -> Board:
+    """Group cards red / amber + error + no data / green. Within a group the order is by name,
+    so a tile moves only when its status changes (a wall must not shuffle every refresh)."""
+    groups: dict[str, list[MetricCard]] = {"red": [], "attention": [], "green": []}
+    for card in cards:
+        key = "red" if card.status is Status.RED else "green" if card.status is Status.GREEN else "attention"
+        groups[key].append(card)
+    order = {Status.AMBER: 0, Status.ERROR: 1, Status.NO_DATA: 2}
+    groups["attention"].sort(key=lambda c: (order.get(c.status, 3), c.name.lower()))
+    groups["red"].sort(key=lambda c: c.name.lower())
+    groups["green"].sort(key=lambda c: c.name.lower())
+    per_page = max(ATTENTION_PER_PAGE - len(groups["red"]), 4)
+    pages = max(1, math.ceil(len(groups["attention"]) / per_page))
+    page %= pages
+    shown = groups["attention"][page * per_page:(page + 1) * per_page]
+    return Board(
+        red=[tile(c, tz, now) for c in groups["red"]],
+        attention=[tile(c, tz, now) for c in shown],
+        green=[tile(c, tz, now) for c in groups["green"]],
+        pages=pages,
+    )
