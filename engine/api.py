@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -142,10 +143,16 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     )
     api.state.runtime = get_runtime
 
+    context_lock = threading.Lock()
+
     @functools.cache
-    def refresh_context() -> refresh.RefreshContext:
+    def _context() -> refresh.RefreshContext:
         rt = get_runtime()
         return refresh.context_for(rt.settings, rt.db)
+
+    def refresh_context() -> refresh.RefreshContext:
+        with context_lock:  # built once, even under 100 concurrent first requests
+            return _context()
 
     api.state.refresh_context = refresh_context
     api.add_middleware(BodyLimit)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from engine.api_json import Json
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine import formatting, operator_edits, read_model
 from engine.api_auth import require_operator, require_reader
+from engine.read_cache import RenderCache
 from engine.read_model import MetricCard
 from engine.runtime import Runtime
 
@@ -52,18 +53,35 @@ def card_json(card: MetricCard) -> dict[str, Any]:
         "owner": card.owner,
         "verification_state": card.verification_state,
         "tags": list(card.tags),
-        "history": [[day, value] for day, value in card.history],
+        "history": history_json(card.history),
     }
+
+
+def history_json(history: tuple[tuple[date, float | None], ...]) -> dict[str, Any] | None:
+    """Daily values as {"from": first day, "values": [...]}, one per consecutive day (null for a gap).
+
+    Compact on purpose: the cockpit carries a sparkline for every metric.
+    """
+    if not history:
+        return None
+    first = history[0][0]
+    by_day = {day: value for day, value in history}
+    span = (history[-1][0] - first).days + 1
+    values = []
+    for offset in range(span):
+        value = by_day.get(first + timedelta(days=offset))
+        values.append(None if value is None else float(f"{value:.6g}"))
+    return {"from": first, "values": values}
 
 
 def _rt(request: Request) -> Runtime:
     return request.app.state.runtime()
 
 
-@router.get("/cockpit", response_class=Json, tags=["read model"],
-            summary="Every active metric, red first, with 30 days of history")
-def get_cockpit(request: Request) -> Json:
-    engine = _rt(request).db.engine()
+_COCKPIT = RenderCache()
+
+
+def _render_cockpit(engine) -> bytes:
     now = datetime.now(timezone.utc)
     cards = read_model.metric_cards(engine, now)
     return Json({
@@ -71,7 +89,19 @@ def get_cockpit(request: Request) -> Json:
         "last_successful_refresh": read_model.last_successful_refresh(engine),
         "active_job": read_model.active_job(engine),
         "metrics": [card_json(card) for card in cards],
-    })
+    }).body
+
+
+@router.get("/cockpit", response_class=Json, tags=["read model"],
+            summary="Every active metric, red first, with 30 days of history")
+def get_cockpit(request: Request) -> Response:
+    engine = _rt(request).db.engine()
+    # Built once per change of registry/history/ledger (and every 30 s for freshness), then served as bytes.
+    rendered = _COCKPIT.get(engine, lambda: _render_cockpit(engine))
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(rendered.gzipped, media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(rendered.body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
 @router.get("/metrics", response_class=Json, tags=["metrics"], summary="List metrics, with filters")

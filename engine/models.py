@@ -297,3 +297,15 @@ class Screen(HeartbeatTable, table=True):
     user_agent: str | None = Field(default=None, sa_column=Column(Text))
     first_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
     last_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+
+
+class ReadModelVersion(HeartbeatTable, table=True):
+    """A counter bumped by triggers whenever registry, history or the job ledger change.
+
+    Readers cache what they built from those tables and rebuild only when it moves.
+    """
+
+    __tablename__ = "read_model_version"
+
+    id: int = Field(default=1, sa_column=Column(Integer, primary_key=True))
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))

@@ -67,7 +67,7 @@ def test_cockpit_orders_red_amber_error_nodata_green_and_judges_each(populated):
     assert by_id["failing"]["value"] == 96 and "relation gone" in by_id["failing"]["last_error"]
     assert by_id["empty"]["value"] is None and by_id["empty"]["freshness"] == "unknown"
     assert by_id["red_big"]["value_text"] == "50.0%"
-    assert by_id["red_big"]["history"][-1][1] == 50
+    assert by_id["red_big"]["history"]["values"][-1] == 50
     assert body["active_job"] is None
 
 
