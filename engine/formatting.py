@@ -15,9 +15,13 @@ _CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
 def _compact(number: float) -> str:
     """1234 → 1,234; 1234567 → 1.23M — short enough to read from across a room."""
     magnitude = abs(number)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if magnitude >= limit:
-            return f"{number / limit:.3g}{suffix}" if magnitude < limit * 1000 else f"{number / limit:,.0f}{suffix}"
+    # Abbreviated from 10,000 on (1,234 stays exact), counted in thousands: 12,345 → 12.3k;
+    # a value that rounds up to the next unit takes it (999,999 → 1M, not 1,000k).
+    if magnitude >= 1e4:
+        for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if magnitude >= scale * 0.9995 or suffix == "k":
+                scaled = number / scale
+                return f"{scaled:.3g}{suffix}" if abs(scaled) < 999.5 else f"{scaled:,.0f}{suffix}"
     if number == int(number):
         return f"{int(number):,}"
     return f"{number:,.2f}" if magnitude < 100 else f"{number:,.0f}"

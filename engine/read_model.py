@@ -218,3 +218,51 @@ def metric_computations(engine: Engine, metric_id: str, limit: int = 10) -> list
                 {"id": metric_id, "limit": limit},
             ).mappings()
         ]
+
+
+@dataclass(frozen=True)
+class MetricProfile:
+    """What a metric's page says about it besides its value: the definition and who vouches for it."""
+
+    id: str
+    methodology: str
+    sources: str
+    source_schemas: tuple[str, ...]
+    period: str
+    unit: str
+    currency: str | None
+    direction: str
+    benchmark_kind: str
+    benchmark_window_days: int | None
+    benchmark_computed_at: datetime | None
+    related_cuts: tuple[str, ...]
+    threshold_set_by: dict[str, str]
+    verified_by: str | None
+    verified_at: datetime | None
+    verified_hash: str | None
+    definition_hash: str
+    synced_at: datetime | None
+
+
+def metric_profile(engine: Engine, metric_id: str) -> MetricProfile | None:
+    """The registry's description of one active metric (None: unknown or retired). Registry only."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT id, methodology, sources, source_schemas, period, unit, currency, direction, "
+                "benchmark_kind, benchmark_window_days, benchmark_computed_at, related_cuts, threshold_set_by, "
+                "verified_by, verified_at, verified_hash, definition_hash, synced_at "
+                "FROM heartbeat.metric_registry WHERE id = :id AND retired_at IS NULL"
+            ),
+            {"id": metric_id},
+        ).mappings().first()
+    if row is None:
+        return None
+    return MetricProfile(
+        **{
+            **row,
+            "source_schemas": tuple(row["source_schemas"] or ()),
+            "related_cuts": tuple(row["related_cuts"] or ()),
+            "threshold_set_by": dict(row["threshold_set_by"] or {}),
+        }
+    )

@@ -109,7 +109,7 @@ def _header(card: MetricCard, profile: MetricProfile, tz: ZoneInfo, now: datetim
     if card.target_value is not None:
         target = f"target {formatting.value(card.target_value, card.unit, card.currency)}"
         if card.target_due_date is not None:
-            target += f" by {card.target_due_date:%Y-%m-%d}"
+            target += f" by {card.target_due_date:%d %b %Y}"
         if card.target_hit:
             target += " · hit"
     target_line = ""
@@ -377,10 +377,10 @@ class DetailState(OperatorState):
 
     @rx.event
     async def load(self):
-        if self.requested_id != self._metric_id():
+        if self.requested_id != self._metric_id():  # another metric: never show the last one's numbers
             self.found = False
             self.loaded = False
-            self._clear_messages()
+        self._clear_messages()
         await self._reload()
 
     def _authorized(self, kind: str) -> bool:

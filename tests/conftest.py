@@ -19,6 +19,8 @@ from engine.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
+# The operator token of the session app (`app`): browser tests unlock operator mode with it.
+OPERATOR_TOKEN = "browser-test-operator-token"
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +72,6 @@ def app(db: Database):
     """The real app serving the session database over HTTP on a free port."""
     from tests.running_app import RunningApp
 
-    running = RunningApp(app_environ(db)).start()
+    running = RunningApp(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN)).start()
     yield running
     running.stop()

@@ -32,7 +32,7 @@ def test_in_app_doc_links_point_at_existing_pages():
     pages = {p.stem for p in DOCS.glob("*.md")}
     broken = []
     for path in DOCS.glob("*.md"):
-        for target in re.findall(r"\]\(/docs/?([\w-]*)", path.read_text()):
+        for target in re.findall(r"\]\(/docs(?:/([\w-]+))?[)#]", path.read_text()):
             if target and target not in pages:
                 broken.append(f"{path.name} → /docs/{target}")
     assert broken == []

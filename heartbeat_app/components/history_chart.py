@@ -48,14 +48,21 @@ def _finite(x: float | None) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def _nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
-    """Round tick values covering [low, high] (1, 2, 2.5, 5 × 10ⁿ steps)."""
+# Tick steps of a duration axis: whole seconds, minutes, hours, days.
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
+               172800, 604800)
+
+
+def _nice_ticks(low: float, high: float, count: int = 6, *, durations: bool = False) -> list[float]:
+    """Round tick values covering [low, high]: 1, 2, 2.5, 5 × 10ⁿ steps (or clock steps for durations)."""
     span = high - low
     if span <= 0:
         return [low]
     raw = span / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if durations and raw >= 1:
+        step = next((s for s in _TIME_STEPS if s >= raw), step)
     first = math.ceil(low / step) * step
     ticks, tick = [], first
     while tick <= high + step * 1e-9:
@@ -84,8 +91,6 @@ def figure(card: MetricCard, today: date) -> dict[str, Any]:
     due = card.target_due_date
     if due is not None and today < due <= today + DUE_DATE_REACH:
         end = due + timedelta(days=3)
-    elif due is not None and start <= due < today:
-        pass  # a past due date sits inside the window already
     xs = [day.isoformat() for day in days]
     ys = [v if _finite(v) else None for _, v in card.history]
 
@@ -147,16 +152,18 @@ def figure(card: MetricCard, today: date) -> dict[str, Any]:
     if extent:
         low, high = min(extent), max(extent)
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-        low, high = low - pad, high + pad
-        ticks = _nice_ticks(low, high)
+        # A metric that never goes below zero gets no negative axis.
+        low, high = (low - pad if low - pad >= 0 or low < 0 else 0.0), high + pad
+        ticks = _nice_ticks(low, high, durations=unit == "seconds")
         yaxis.update(range=[low, high], tickvals=ticks, ticktext=[text(t) for t in ticks])
     shapes: list[dict[str, Any]] = []
     if end > today:  # the axis runs on to a due date: mark where the data stops
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": today.isoformat(),
                        "x1": today.isoformat(), "y0": 0, "y1": 1,
                        "line": {"color": "rgba(139,141,152,0.7)", "width": 1.5, "dash": "dot"}})
-        annotations.append({"x": today.isoformat(), "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
-                            "text": "today", "showarrow": False, "font": {"color": GRAY, "size": 15}})
+        annotations.append({"x": today.isoformat(), "xref": "x", "xanchor": "left", "y": 0, "yref": "paper",
+                            "yanchor": "bottom", "text": " today", "showarrow": False,
+                            "font": {"color": GRAY, "size": 15}})
     layout = {
         "template": "none",
         "height": HEIGHT,

@@ -12,9 +12,8 @@ from heartbeat_app.state import ShellState
 ROUTE = "/metrics/[metric_id]"
 
 STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
-# Freshness has its own scale and its own look (an outlined chip with a clock), so a stale
+# Freshness has its own scale and its own look (the cockpit's chip, with a clock), so a stale
 # value never reads as a bad value.
-FRESHNESS_SCHEME = {"fresh": "cyan", "late": "amber", "stale": "red", "unknown": "gray"}
 FRESHNESS_ICON = {"fresh": "clock", "late": "clock-alert", "stale": "clock-alert", "unknown": "circle-help"}
 
 
@@ -43,22 +42,24 @@ def _status_badge() -> rx.Component:
 
 
 def _freshness_chip() -> rx.Component:
-    return rx.badge(
+    """The cockpit's freshness chip (class ``hb-fresh``: grey, yellow, hatched orange), larger."""
+    return rx.el.span(
         rx.match(
             H["freshness"],
             *((name, rx.icon(icon, size=20)) for name, icon in FRESHNESS_ICON.items()),
             rx.icon("clock", size=20),
         ),
-        rx.text(H["freshness"], weight="bold"),
-        rx.text(H["freshness_text"]),
-        color_scheme=_scheme(H["freshness"], FRESHNESS_SCHEME),
-        variant="outline",
-        size="3",
-        font_size="1.15rem",
-        padding_x="0.75rem",
-        padding_y="0.3rem",
-        id="detail-freshness",
+        rx.el.b(H["freshness"]),
+        rx.el.span(H["freshness_text"]),
+        class_name="hb-fresh",
         data_freshness=H["freshness"],
+        id="detail-freshness",
+        display="inline-flex",
+        align_items="center",
+        gap="0.5rem",
+        font_size="1.15rem",
+        padding="0.3rem 0.8rem",
+        border=f"1px solid {rx.color('gray', 7)}",
     )
 
 
@@ -304,6 +305,7 @@ def _prose(title: str, body, element_id: str) -> rx.Component:
             spacing="2",
         ),
         size="3",
+        height="100%",
         id=element_id,
     )
 
@@ -323,6 +325,7 @@ def facts_card() -> rx.Component:
             spacing="2",
         ),
         size="3",
+        width="100%",
         id="detail-facts",
     )
 
@@ -393,27 +396,25 @@ def detail() -> rx.Component:
     return rx.vstack(
         header(),
         rx.grid(
-            rx.card(history_chart(DetailState.figure), size="2", width="100%"),
-            rx.vstack(lines_card(), operator_card(), spacing="4", width="100%"),
-            columns="minmax(0, 3fr) minmax(22rem, 1fr)",
+            rx.vstack(
+                rx.card(history_chart(DetailState.figure), size="2", width="100%"),
+                rx.grid(
+                    _prose("How to read", DetailState.how_to_read, "detail-how-to-read"),
+                    _prose("Methodology", DetailState.methodology, "detail-methodology"),
+                    _prose("Sources", DetailState.sources, "detail-sources"),
+                    columns="3",
+                    spacing="4",
+                    width="100%",
+                ),
+                changes_card(),
+                computations_card(),
+                spacing="4",
+                width="100%",
+            ),
+            rx.vstack(lines_card(), operator_card(), facts_card(), spacing="4", width="100%"),
+            columns="minmax(0, 3fr) minmax(24rem, 1fr)",
             spacing="4",
             align_items="start",
-            width="100%",
-        ),
-        rx.grid(
-            _prose("How to read", DetailState.how_to_read, "detail-how-to-read"),
-            _prose("Methodology", DetailState.methodology, "detail-methodology"),
-            _prose("Sources", DetailState.sources, "detail-sources"),
-            facts_card(),
-            columns="4",
-            spacing="4",
-            width="100%",
-        ),
-        rx.grid(
-            computations_card(),
-            changes_card(),
-            columns="2",
-            spacing="4",
             width="100%",
         ),
         spacing="5",

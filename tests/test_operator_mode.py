@@ -1,0 +1,129 @@
+"""Operator mode of the app, at the state level: every write event checks the token on the server.
+
+The browser tests show that no edit controls appear without a valid token;
+these show that a write event sent anyway (a stale tab, a rotated token, a
+hand-crafted event) is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import reflex as rx
+from sqlalchemy import text
+
+from engine import runtime
+from engine.db import Database
+from engine.runtime import Runtime
+from engine.settings import load_settings
+from engine.write_guard import open_for_sync
+from heartbeat_app import detail_state
+from heartbeat_app.detail_state import DetailState, OperatorState
+from tests.conftest import app_environ
+
+METRIC = "operator_mode_metric"
+TOKEN = "state-test-operator-token"
+
+
+def _clear(db: Database) -> None:
+    with db.engine().begin() as conn:
+        open_for_sync(conn)
+        conn.execute(text("DELETE FROM heartbeat.registry_change WHERE entity_id = :id"), {"id": METRIC})
+        conn.execute(text("DELETE FROM heartbeat.metric_registry WHERE id = :id"), {"id": METRIC})
+
+
+@pytest.fixture()
+def metric(db: Database):
+    _clear(db)
+    with db.engine().begin() as conn:
+        open_for_sync(conn)
+        conn.execute(text(
+            "INSERT INTO heartbeat.metric_registry (id, name, value_sql, period, unit, direction, norm_value, "
+            "alert_value, owner, config_hash, definition_hash) VALUES (:id, 'Operator mode metric', 'SELECT 1', "
+            "'24h', 'percent', 'higher_is_better', 95, 90, 'ops@example.com', 'h', 'd')"), {"id": METRIC})
+    yield db
+    _clear(db)
+
+
+def _use_runtime(monkeypatch, db: Database, operator_token: str) -> None:
+    settings = load_settings(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=operator_token))
+    monkeypatch.setattr(runtime, "_current", Runtime(settings=settings, db=db))
+
+
+@pytest.fixture()
+def page(monkeypatch, metric) -> DetailState:
+    """The page's state as the server holds it for one browser tab, looking at METRIC."""
+    _use_runtime(monkeypatch, metric, TOKEN)  # never the environment's (developer) database
+    monkeypatch.setattr(DetailState, "_metric_id", lambda self: METRIC)
+    root = rx.State(_reflex_internal_init=True)
+    operator = root.substates[OperatorState.get_name()]
+    state = operator.substates[DetailState.get_name()]
+    _call(state, "load")
+    assert state.found
+    return state
+
+
+def _call(state: DetailState, event: str, *args) -> None:
+    """Run one event handler to the end, as the server would for a browser event."""
+    # In a thread of its own: a session-wide Playwright loop may already own this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, getattr(DetailState, event).fn(state, *args)).result()
+
+
+def _owner(db: Database) -> str | None:
+    with db.engine().connect() as conn:
+        return conn.execute(text("SELECT owner FROM heartbeat.metric_registry WHERE id = :id"), {"id": METRIC}).scalar()
+
+
+def _trail(db: Database) -> list:
+    with db.engine().connect() as conn:
+        return conn.execute(text("SELECT field FROM heartbeat.registry_change WHERE entity_id = :id"),
+                            {"id": METRIC}).scalars().all()
+
+
+@pytest.mark.parametrize(
+    ("server_token", "browser_token", "message"),
+    [
+        (TOKEN, "a-wrong-token", detail_state.WRONG_TOKEN),
+        (TOKEN, "", detail_state.NO_TOKEN),
+        ("", TOKEN, detail_state.WRITES_DISABLED),
+    ],
+)
+def test_every_write_event_checks_the_token_on_the_server(
+    monkeypatch, metric, page, server_token, browser_token, message
+):
+    _use_runtime(monkeypatch, metric, server_token)
+    for event, args in (
+        ("save_owner", ("intruder@example.com",)),
+        ("save_verification", ("verified",)),
+        ("save_thresholds", ({"norm_value": "99", "alert_value": "90", "target_value": "",
+                              "target_due_date": ""},)),
+    ):
+        page.operator = True  # as if the controls were on screen (a stale tab, a crafted event)
+        page.operator_token = browser_token
+        _call(page, event, *args)
+        assert page.operator_message == message, event
+        assert page.operator is False
+    assert _owner(metric) == "ops@example.com"
+    assert _trail(metric) == []
+
+
+def test_the_right_token_writes_through_the_engine(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    page.operator_token = TOKEN
+    _call(page, "save_owner", "lead@example.com")
+    assert page.operator_message == "" and page.owner_message == ""
+    assert _owner(metric) == "lead@example.com"
+    assert _trail(metric) == ["owner"]
+    assert page.changes[0]["new"] == "lead@example.com"  # the page re-read its change history
+
+
+def test_unlock_keeps_only_a_token_the_server_accepts(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    _call(page, "unlock", {"token": "guess"})
+    assert (page.operator, page.operator_token) == (False, "")
+    assert "Wrong operator token" in page.operator_message
+    _call(page, "unlock", {"token": f"  {TOKEN} "})
+    assert (page.operator, page.operator_token, page.operator_message) == (True, TOKEN, "")
