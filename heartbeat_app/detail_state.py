@@ -10,7 +10,6 @@ which controls are drawn, it never authorises anything.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import math
 import re
@@ -25,6 +24,7 @@ from engine import formatting, operator_edits, read_model, runtime
 from engine.contract import Crossing
 from engine.read_model import MetricCard, MetricProfile
 from heartbeat_app.components import history_chart
+from heartbeat_app.operator_state import NO_TOKEN, WRITES_DISABLED, WRONG_TOKEN, OperatorState, token_problem
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,6 @@ CHANGES_SHOWN = 50
 ACTOR = "operator (app)"  # who the change trail names for an edit made in the app
 METRIC_ID = re.compile(r"^[a-z][a-z0-9_]{1,62}$")  # the API's rule for a metric id
 
-WRITES_DISABLED = "Operator writes are disabled on this server (no HEARTBEAT_OPERATOR_TOKEN is configured)."
-WRONG_TOKEN = "Wrong operator token: nothing was changed."
-NO_TOKEN = "Enter the operator token to edit: nothing was changed."
 
 STATUS_LABEL = {"red": "RED", "amber": "AMBER", "green": "OK", "no_data": "NO DATA", "error": "ERROR"}
 FIELD_LABEL = {
@@ -44,18 +41,6 @@ FIELD_LABEL = {
     "alert_value": "Alert (red line)", "target_value": "Target", "target_due_date": "Target due date",
 }
 DIRECTION_LABEL = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}
-
-
-def _token_problem(presented: str | None) -> str:
-    """Why ``presented`` may not write ("" when it may): the API's rule, in constant time."""
-    expected = runtime.get().settings.operator_token
-    if not expected:
-        return WRITES_DISABLED
-    if not presented:
-        return NO_TOKEN
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
-        return WRONG_TOKEN
-    return ""
 
 
 def _zone() -> ZoneInfo:
@@ -276,48 +261,6 @@ def _problem_text(exc: Exception) -> str:
     return "The edit failed on the server; nothing was changed. See the app log."
 
 
-class OperatorState(rx.State):
-    """Operator mode: the token kept in this browser, and whether it opens writes now."""
-
-    operator_token: str = rx.LocalStorage("", name="heartbeat_operator_token", sync=True)
-    operator: bool = False  # draws the edit controls; every write still checks the token itself
-    operator_message: str = ""
-
-    @rx.event
-    async def check_operator(self):
-        """On page load: does the token this browser kept still open writes?"""
-        if not self.operator_token:
-            self.operator = False
-            return
-        problem = _token_problem(self.operator_token)
-        self.operator = problem == ""
-        if problem:
-            # A rotated or removed server token: forget the stale one rather than keep sending it.
-            self.operator_token = ""
-            self.operator_message = (WRITES_DISABLED if problem == WRITES_DISABLED
-                                     else "The operator token saved in this browser is no longer valid.")
-
-    @rx.event
-    async def unlock(self, form_data: dict[str, Any]):
-        presented = str(form_data.get("token", "")).strip()
-        problem = _token_problem(presented)
-        if problem:
-            log.warning("operator unlock refused in the app: %s", problem.split(":")[0])
-            self.operator = False
-            self.operator_message = {WRONG_TOKEN: "Wrong operator token.",
-                                     NO_TOKEN: "Enter the operator token."}.get(problem, problem)
-            return
-        self.operator_token = presented
-        self.operator = True
-        self.operator_message = ""
-
-    @rx.event
-    async def lock(self):
-        self.operator_token = ""
-        self.operator = False
-        self.operator_message = ""
-
-
 class DetailState(OperatorState):
     """One metric's page: header, chart, definition, computations, change trail and the edit forms."""
 
@@ -386,7 +329,7 @@ class DetailState(OperatorState):
     def _authorized(self, kind: str) -> bool:
         """The server-side check every write event starts with: the API's token rule, constant time."""
         self._clear_messages()
-        problem = _token_problem(self.operator_token)
+        problem = token_problem(self.operator_token)
         if not problem:
             return True
         log.warning("operator write refused in the app (%s): %s", kind, problem)

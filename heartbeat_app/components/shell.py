@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from heartbeat_app.cockpit_state import CockpitState
+from heartbeat_app.operator_state import OperatorState
 from heartbeat_app.state import ShellState
 
 NAV = (("Cockpit", "/"), ("Audit", "/audit"), ("Docs", "/docs"))
@@ -41,6 +42,21 @@ def job_progress() -> rx.Component:
     )
 
 
+def recompute_button() -> rx.Component:
+    """Operator only (token unlocked in this browser); the server checks the token again on click."""
+    return rx.cond(
+        OperatorState.operator,
+        rx.hstack(
+            rx.button(rx.icon("play", size=16), "Recompute", on_click=OperatorState.recompute_all, size="2",
+                      variant="soft", id="recompute-button"),
+            rx.cond(OperatorState.recompute_message != "",
+                    rx.text(OperatorState.recompute_message, size="2", color_scheme="gray")),
+            align="center",
+            spacing="2",
+        ),
+    )
+
+
 def header(live: bool = False) -> rx.Component:
     return rx.hstack(
         rx.hstack(
@@ -51,7 +67,7 @@ def header(live: bool = False) -> rx.Component:
         ),
         rx.hstack(*(_nav_link(label, href) for label, href in NAV), spacing="6", id="primary-nav"),
         rx.spacer(),
-        *([job_progress()] if live else []),
+        *([job_progress(), recompute_button()] if live else []),
         freshness_chip(live),
         *([rx.el.span(CockpitState.clock, class_name="hb-clock", id="clock")] if live else []),
         rx.color_mode.button(size="3", id="theme-toggle"),

@@ -7,6 +7,7 @@ from reflex_components_core.core.banner import has_connection_errors
 
 from heartbeat_app.cockpit_state import CockpitState
 from heartbeat_app.components.shell import header
+from heartbeat_app.operator_state import OperatorState
 
 KIOSK_HINT = "/?kiosk=1"
 
@@ -183,4 +184,4 @@ def cockpit() -> rx.Component:
     )
 
 
-ON_LOAD = [CockpitState.open_page, CockpitState.run_loop]
+ON_LOAD = [CockpitState.open_page, OperatorState.check_operator, CockpitState.run_loop]

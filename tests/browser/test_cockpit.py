@@ -12,7 +12,7 @@ from sqlalchemy import text
 from engine.db import Database
 from engine.write_guard import open_for_sync
 from tests.browser.conftest import screenshot
-from tests.conftest import app_environ
+from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR, app_environ
 from tests.running_app import RunningApp
 
 INTERVAL = 2
@@ -60,7 +60,9 @@ def wall(db: Database):
                 )
         conn.execute(text("INSERT INTO heartbeat.refresh_job (trigger, requested, status, phase, finished_at) "
                           "VALUES ('cron', '\"all\"', 'succeeded', 'done', now())"))
-    running = RunningApp(app_environ(db, HEARTBEAT_TV_REFRESH_SECONDS=str(INTERVAL), HEARTBEAT_SCHEDULER="off"))
+    running = RunningApp(app_environ(db, HEARTBEAT_TV_REFRESH_SECONDS=str(INTERVAL), HEARTBEAT_SCHEDULER="off",
+                                     HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN,
+                                     HEARTBEAT_METRICS_DIR=str(TEST_DATA_DIR / "no-metrics")))
     running.start()
     yield running, db
     running.stop()
@@ -186,3 +188,26 @@ def test_screenshot_at_4k(wall, chromium):
     assert page.evaluate("document.documentElement.scrollHeight") <= 2160
     screenshot(page, "cockpit-3840x2160")
     context.close()
+
+
+def test_recompute_button_only_for_an_unlocked_operator(wall, page):
+    app, db = wall
+    page.goto(app.url + "/")
+    expect(page.locator(".metric-tile").first).to_be_visible()
+    expect(page.locator("#recompute-button")).to_have_count(0)
+    page.goto(app.url + "/metrics/red_fresh")
+    page.locator("#operator-token").fill(OPERATOR_TOKEN)
+    page.locator("#operator-unlock").click()
+    expect(page.locator("#operator-controls")).to_be_visible()
+    page.goto(app.url + "/")
+    expect(page.locator("#recompute-button")).to_be_visible()
+    page.locator("#recompute-button").click()
+    expect(page.get_by_text("refresh started (job")).to_be_visible()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db.engine().connect() as conn:
+            trigger = conn.execute(text("SELECT trigger FROM heartbeat.refresh_job ORDER BY id DESC LIMIT 1")).scalar()
+        if trigger == "ui":
+            break
+        time.sleep(0.3)
+    assert trigger == "ui"
