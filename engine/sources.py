@@ -90,7 +90,37 @@ INCREMENTAL_PRIORITY: dict[str, TablePolicy] = {
     "currency_rate_files.daily.rates_daily": TablePolicy("merge", ("date", "base", "quote")),
 }
 
-POST_INGEST_INDEXES: dict[str, tuple[str, ...]] = {}
+# Indexes on the time windows and states the metrics in metrics/ filter on (issue #4);
+# without them a 24h metric reads its whole table. Each is created only when its
+# table and column have landed: a dataset may hold another shape of its source
+# (the ingest tests land small fixtures under the same names).
+POST_INGEST_INDEXES: dict[str, tuple[str, ...]] = {
+    dataset: tuple(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM information_schema.columns"
+        f" WHERE table_schema = '{dataset}' AND table_name = '{table}' AND column_name = '{column}')"
+        f' THEN CREATE INDEX IF NOT EXISTS "{table}__{column}" ON "{dataset}"."{table}" ("{column}");'
+        " END IF; END $$"
+        for table, column in indexes
+    )
+    for dataset, indexes in {
+        "webbank_core": (
+            ("payment", "create_time"),
+            ("payment", "state_id"),
+            ("payment_state_log", "timestamp"),
+            ("entry", "create_time"),
+            ("entry", "entry_state_id"),
+            ("client_profile", "create_time"),
+            ("client_profile_state_log", "timestamp"),
+        ),
+        "aml_aml": (
+            ("aml_retrospective", "create_at"),
+            ("aml_retrospective", "closed_at"),
+            ("aml_retrospective", "review_started_at"),
+            ("aml_retrospective", "status"),
+        ),
+        "card_management_cards": (("card_transaction", "created_at"),),
+    }.items()
+}
 
 # Column names taken as "last changed" cursors, best first. A created-time
 # cursor would miss state changes; append-only tables say so explicitly.

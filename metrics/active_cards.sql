@@ -1,0 +1,44 @@
+-- ---
+-- name: Active cards
+-- how_to_read: >-
+--   Cards that are activated and usable right now (not frozen, blocked or waiting for
+--   activation). It grows with business clients and card adoption. A fall means many cards
+--   were frozen or blocked at once, usually a fraud rule or a card-scheme incident: ask the card
+--   operations team what froze them. No lines: watch the trend.
+-- methodology: >-
+--   Count of cards in status 'active'. History replays the card state log: each event that makes
+--   a card active adds one, each event that takes an active card to another status removes one,
+--   summed up to each UTC day's end.
+-- sources: [card_management.cards]
+-- period: snapshot
+-- unit: count
+-- direction: higher_is_better
+-- owner: cards@satchel.example
+-- tags: [cards, growth]
+-- history_sql: |
+--   WITH transitions AS (
+--       SELECT l."timestamp", l.status,
+--              lag(l.status) OVER (PARTITION BY l.card_id ORDER BY l."timestamp", l.id) AS previous_status
+--       FROM card_management_cards.card_state_log AS l
+--   ), changes AS (
+--       SELECT (t."timestamp" AT TIME ZONE 'UTC')::date AS day,
+--              sum(CASE WHEN t.status = 'active' THEN 1 ELSE 0 END
+--                  - CASE WHEN t.previous_status = 'active' THEN 1 ELSE 0 END) AS delta
+--       FROM transitions AS t
+--       GROUP BY 1
+--   ), running AS (
+--       SELECT day, sum(delta) OVER (ORDER BY day) AS value FROM changes
+--   ), days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   )
+--   -- a day without any card event keeps the level of the day before
+--   SELECT DISTINCT ON (days.day) days.day, running.value
+--   FROM days JOIN running ON running.day <= days.day
+--   ORDER BY days.day, running.day DESC
+-- ---
+SELECT count(*)
+FROM card_management_cards.card AS c
+WHERE c.status = 'active';

@@ -1,0 +1,57 @@
+-- ---
+-- name: Active clients (30d)
+-- how_to_read: >-
+--   Clients who made at least one approved payment in the last 30 days: the customers who
+--   really use us, not just hold an account. It should grow month on month. A flat line while
+--   onboarding keeps approving clients means new clients do not start using the account;
+--   ask product to look at activation. The target is the 2027 plan.
+-- methodology: >-
+--   Distinct sender_profile_id of approved payments (any type) created in the last 30 days.
+--   History: the same count at the end of each UTC day, computed in one pass. A client counts
+--   as active for the 30 days after each payment day, so each stretch of activity adds 1 on
+--   its first payment day and removes it 30 days after its last one; the running sum of those
+--   changes is the number of active clients on each day.
+-- sources: [webbank.core]
+-- period: 30d
+-- unit: count
+-- direction: higher_is_better
+-- target: 5000
+-- target_due_date: 2027-12-31
+-- owner: growth@satchel.example
+-- tags: [clients, growth]
+-- history_sql: |
+--   WITH client_days AS (
+--       SELECT DISTINCT p.sender_profile_id AS client_id, (p.create_time AT TIME ZONE 'UTC')::date AS day
+--       FROM webbank_core.payment AS p
+--       JOIN webbank_core.payment_state AS s ON s.id = p.state_id
+--       WHERE s.code = 'approved'
+--         AND p.create_time >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '120 days') AT TIME ZONE 'UTC'
+--   ), stretches AS (
+--       SELECT client_id, day,
+--              lag(day) OVER (PARTITION BY client_id ORDER BY day) AS previous_day,
+--              lead(day) OVER (PARTITION BY client_id ORDER BY day) AS next_day
+--       FROM client_days
+--   ), changes AS (
+--       SELECT day, 1 AS delta FROM stretches WHERE previous_day IS NULL OR previous_day < day - 29
+--       UNION ALL
+--       SELECT day + 30, -1 FROM stretches WHERE next_day IS NULL OR next_day > day + 29
+--   ), daily AS (
+--       SELECT day, sum(delta) AS delta FROM changes GROUP BY day
+--   ), days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '120 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), running AS (
+--       SELECT days.day, sum(coalesce(daily.delta, 0)) OVER (ORDER BY days.day) AS value
+--       FROM days LEFT JOIN daily ON daily.day = days.day
+--   )
+--   SELECT day, value FROM running
+--   WHERE day >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days')::date
+--   ORDER BY day
+-- ---
+SELECT count(DISTINCT p.sender_profile_id)
+FROM webbank_core.payment AS p
+JOIN webbank_core.payment_state AS s ON s.id = p.state_id
+WHERE s.code = 'approved'
+  AND p.create_time >= now() - interval '30 days';

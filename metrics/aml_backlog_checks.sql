@@ -1,0 +1,47 @@
+-- ---
+-- name: AML backlog (open checks)
+-- how_to_read: >-
+--   Retrospective AML checks waiting for an analyst: open plus in review. It normally stays
+--   flat, growing only with the business (a check closes a few days after it opens). Red when
+--   it is far above its usual level (beyond 2 σ of the last 90 days): analysts close fewer
+--   checks than come in, and every day adds to the regulatory exposure. Ask the MLRO for the
+--   closing rate per analyst and decide on overtime or temporary reviewers this week.
+-- methodology: >-
+--   Count of aml_retrospective checks in status 'open' or 'in_review' now. History rebuilds the
+--   backlog at each UTC day's end from create_at and closed_at: checks created by then minus
+--   checks closed by then, in one pass of running sums. The band is μ ± σ of 90 days, long
+--   enough that a backlog growing for two weeks stands out against the flat months before.
+-- sources: [aml.aml]
+-- period: snapshot
+-- unit: count
+-- direction: lower_is_better
+-- benchmark: {kind: rolling_stat, window_days: 90}
+-- owner: mlro@satchel.example
+-- tags: [aml, compliance, operations, incident-watch]
+-- history_sql: |
+--   WITH bounds AS (
+--       SELECT (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days') AT TIME ZONE 'UTC' AS start_at
+--   ), checks AS (
+--       SELECT
+--           -- still waiting when the history starts: the running sums build on it
+--           count(*) FILTER (WHERE r.create_at < b.start_at
+--                            AND (r.closed_at IS NULL OR r.closed_at >= b.start_at)) AS waiting_at_start
+--       FROM aml_aml.aml_retrospective AS r CROSS JOIN bounds AS b
+--   ), moves AS (
+--       SELECT (r.create_at AT TIME ZONE 'UTC')::date AS day, 1 AS delta
+--       FROM aml_aml.aml_retrospective AS r CROSS JOIN bounds AS b
+--       WHERE r.create_at >= b.start_at
+--       UNION ALL
+--       SELECT (r.closed_at AT TIME ZONE 'UTC')::date, -1
+--       FROM aml_aml.aml_retrospective AS r CROSS JOIN bounds AS b
+--       WHERE r.closed_at >= b.start_at
+--   ), daily AS (
+--       SELECT day, sum(delta) AS delta FROM moves GROUP BY day
+--   )
+--   SELECT daily.day, checks.waiting_at_start + sum(daily.delta) OVER (ORDER BY daily.day) AS value
+--   FROM daily CROSS JOIN checks
+--   ORDER BY daily.day
+-- ---
+SELECT count(*)
+FROM aml_aml.aml_retrospective AS r
+WHERE r.status IN ('open', 'in_review');

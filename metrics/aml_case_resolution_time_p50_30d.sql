@@ -1,0 +1,40 @@
+-- ---
+-- name: AML case resolution time, median (30d)
+-- how_to_read: >-
+--   How long a typical AML case took from opening to its outcome (closed, or reported to the
+--   FIU), over cases resolved in the last 30 days. Normally about 12 days. Amber above 21 days,
+--   red above 30: investigations drag, and a suspicious-activity report filed late is itself a
+--   breach. Check investigator capacity and cases waiting on client information.
+-- methodology: >-
+--   closed_at minus opened_at for aml_case rows closed or reported in the last 30 days; the
+--   median. History is the median over the 30 days up to each UTC day's end.
+-- sources: [aml.aml]
+-- period: 30d
+-- unit: seconds
+-- direction: lower_is_better
+-- norm: 1814400
+-- alert: 2592000
+-- target: 864000
+-- target_due_date: 2027-12-31
+-- owner: mlro@satchel.example
+-- tags: [aml, compliance, operations]
+-- history_sql: |
+--   WITH resolved AS (
+--       SELECT c.closed_at, extract(epoch FROM c.closed_at - c.opened_at) AS took
+--       FROM aml_aml.aml_case AS c
+--       WHERE c.closed_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '120 days') AT TIME ZONE 'UTC'
+--   ), days AS (
+--       SELECT d::date AS day, (d + interval '1 day') AT TIME ZONE 'UTC' AS day_end
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   )
+--   SELECT days.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY resolved.took) AS value
+--   FROM days
+--   JOIN resolved ON resolved.closed_at >= days.day_end - interval '30 days' AND resolved.closed_at < days.day_end
+--   GROUP BY days.day
+--   ORDER BY days.day
+-- ---
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM c.closed_at - c.opened_at))
+FROM aml_aml.aml_case AS c
+WHERE c.closed_at >= now() - interval '30 days';

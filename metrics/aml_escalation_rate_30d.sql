@@ -1,0 +1,44 @@
+-- ---
+-- name: AML escalation rate (30d)
+-- how_to_read: >-
+--   Share of the AML checks closed in the last 30 days that were escalated to a case. Normally
+--   about 1.5 %. Amber above 3 %, red above 5 %: much more suspicious activity than usual
+--   (a fraud ring, a risky client segment) or a rule that escalates too eagerly. Ask the MLRO
+--   which check type and which clients drive it.
+-- methodology: >-
+--   Checks with closed_at in the last 30 days and result 'escalated', divided by all checks
+--   closed in that time. History is the same 30-day share at each UTC day's end.
+-- sources: [aml.aml]
+-- period: 30d
+-- unit: percent
+-- direction: lower_is_better
+-- norm: 3
+-- alert: 5
+-- owner: mlro@satchel.example
+-- tags: [aml, compliance, risk]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '119 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), daily AS (
+--       SELECT (r.closed_at AT TIME ZONE 'UTC')::date AS day,
+--              count(*) FILTER (WHERE r.result = 'escalated') AS escalated,
+--              count(*) AS closed
+--       FROM aml_aml.aml_retrospective AS r
+--       WHERE r.closed_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '119 days') AT TIME ZONE 'UTC'
+--       GROUP BY 1
+--   ), rolling AS (
+--       SELECT days.day,
+--              100.0 * sum(coalesce(daily.escalated, 0)) OVER w / nullif(sum(coalesce(daily.closed, 0)) OVER w, 0) AS value
+--       FROM days LEFT JOIN daily ON daily.day = days.day
+--       WINDOW w AS (ORDER BY days.day ROWS BETWEEN 29 PRECEDING AND CURRENT ROW)
+--   )
+--   SELECT day, value FROM rolling
+--   WHERE day >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days')::date
+--   ORDER BY day
+-- ---
+SELECT 100.0 * count(*) FILTER (WHERE r.result = 'escalated') / nullif(count(*), 0)
+FROM aml_aml.aml_retrospective AS r
+WHERE r.closed_at >= now() - interval '30 days';

@@ -1,0 +1,41 @@
+-- ---
+-- name: AML cases open
+-- how_to_read: >-
+--   AML cases under investigation right now (opened from escalated checks, not yet closed or
+--   reported to the FIU). Each is a client we suspect; the number should stay steady. A rising
+--   line means investigations take longer than new cases arrive: look at the case resolution
+--   time and the investigators' load. No lines: the level depends on the size of the book.
+-- methodology: >-
+--   Count of aml_case rows in status 'open' or 'investigating'. History rebuilds the count at
+--   each UTC day's end from opened_at and closed_at (cases opened by then minus cases closed or
+--   reported by then).
+-- sources: [aml.aml]
+-- period: snapshot
+-- unit: count
+-- direction: lower_is_better
+-- owner: mlro@satchel.example
+-- tags: [aml, compliance, risk]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day, (d + interval '1 day') AT TIME ZONE 'UTC' AS day_end
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), moves AS (
+--       SELECT (c.opened_at AT TIME ZONE 'UTC')::date AS day, count(*) AS opened, 0 AS closed
+--       FROM aml_aml.aml_case AS c GROUP BY 1
+--       UNION ALL
+--       SELECT (c.closed_at AT TIME ZONE 'UTC')::date, 0, count(*)
+--       FROM aml_aml.aml_case AS c WHERE c.closed_at IS NOT NULL GROUP BY 1
+--   ), running AS (
+--       SELECT day, sum(sum(opened) - sum(closed)) OVER (ORDER BY day) AS value
+--       FROM moves GROUP BY day
+--   )
+--   -- a day without any case movement keeps the level of the day before
+--   SELECT DISTINCT ON (days.day) days.day, running.value
+--   FROM days JOIN running ON running.day <= days.day
+--   ORDER BY days.day, running.day DESC
+-- ---
+SELECT count(*)
+FROM aml_aml.aml_case AS c
+WHERE c.status IN ('open', 'investigating');

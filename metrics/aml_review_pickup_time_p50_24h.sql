@@ -1,0 +1,32 @@
+-- ---
+-- name: AML review pick-up time, median (24h)
+-- how_to_read: >-
+--   How long a typical AML check waited before an analyst started reviewing it, over checks
+--   picked up in the last 24 hours. Normally about 6 hours. Amber above 12 hours, red above a
+--   day: suspicious activity sits unseen for a day or more, which regulators treat as a control
+--   failure. Rebalance the analyst rota towards first review.
+-- methodology: >-
+--   review_started_at minus create_at for checks whose review started in the last 24 h; the
+--   median. Checks not yet picked up are not in it (they are in the AML backlog). History is
+--   the median per UTC day of pick-up.
+-- sources: [aml.aml]
+-- period: 24h
+-- unit: seconds
+-- direction: lower_is_better
+-- norm: 43200
+-- alert: 86400
+-- target: 14400
+-- target_due_date: 2027-06-30
+-- owner: mlro@satchel.example
+-- tags: [aml, compliance, operations]
+-- history_sql: |
+--   SELECT (r.review_started_at AT TIME ZONE 'UTC')::date AS day,
+--          percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.review_started_at - r.create_at)) AS value
+--   FROM aml_aml.aml_retrospective AS r
+--   WHERE r.review_started_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days') AT TIME ZONE 'UTC'
+--   GROUP BY 1
+--   ORDER BY 1
+-- ---
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.review_started_at - r.create_at))
+FROM aml_aml.aml_retrospective AS r
+WHERE r.review_started_at >= now() - interval '24 hours';

@@ -1,0 +1,47 @@
+-- ---
+-- name: Card decline rate (7d)
+-- how_to_read: >-
+--   Share of card transactions declined over the last 7 days. Normally about 4 % (mostly
+--   insufficient funds). Amber above 8 %, red above 12 %: clients are embarrassed at the till,
+--   usually because a fraud rule, a limit change or the card processor declines good
+--   transactions. Ask card operations for the top decline reasons of the week. Empty (no data)
+--   when no transaction arrived for 7 days: then the feed is down, see its lag.
+-- methodology: >-
+--   declined / all card transactions created in the last 7 days. History is the same 7-day share
+--   at each UTC day's end.
+-- sources: [card_management.cards]
+-- period: 7d
+-- unit: percent
+-- direction: lower_is_better
+-- norm: 8
+-- alert: 12
+-- target: 3
+-- target_due_date: 2027-12-31
+-- owner: cards@satchel.example
+-- tags: [cards, customers]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), daily AS (
+--       SELECT (t.created_at AT TIME ZONE 'UTC')::date AS day,
+--              count(*) FILTER (WHERE t.state = 'declined') AS declined,
+--              count(*) AS transactions
+--       FROM card_management_cards.card_transaction AS t
+--       WHERE t.created_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days') AT TIME ZONE 'UTC'
+--       GROUP BY 1
+--   ), rolling AS (
+--       SELECT days.day,
+--              100.0 * sum(coalesce(daily.declined, 0)) OVER w / nullif(sum(coalesce(daily.transactions, 0)) OVER w, 0) AS value
+--       FROM days LEFT JOIN daily ON daily.day = days.day
+--       WINDOW w AS (ORDER BY days.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+--   )
+--   SELECT day, value FROM rolling
+--   WHERE day >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days')::date
+--   ORDER BY day
+-- ---
+SELECT 100.0 * count(*) FILTER (WHERE t.state = 'declined') / nullif(count(*), 0)
+FROM card_management_cards.card_transaction AS t
+WHERE t.created_at >= now() - interval '7 days';

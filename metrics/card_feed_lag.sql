@@ -1,0 +1,22 @@
+-- ---
+-- name: Card transaction feed lag
+-- how_to_read: >-
+--   Time since the newest card transaction we hold. Clients use cards around the clock, so this
+--   is normally minutes (an hour or two at night). Amber after 6 hours, red after a day: the
+--   card processor's feed has stopped and every card number on this wall (spend, declines) is
+--   missing the latest days. Stale, not bad: call the processor's support and check the
+--   card_management ingest; the data will catch up when the feed resumes.
+-- methodology: >-
+--   now() minus the newest created_at in card_transaction, in seconds. It measures the source
+--   system's feed, not our ingest (a failed ingest shows on the freshness chip).
+-- sources: [card_management.cards]
+-- period: snapshot
+-- unit: seconds
+-- direction: lower_is_better
+-- norm: 21600
+-- alert: 86400
+-- owner: data@satchel.example
+-- tags: [pipeline, cards, data-quality, incident-watch]
+-- ---
+SELECT extract(epoch FROM now() - max(t.created_at))
+FROM card_management_cards.card_transaction AS t;

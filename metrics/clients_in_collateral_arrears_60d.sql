@@ -1,0 +1,43 @@
+-- ---
+-- name: Clients in collateral arrears over 60 days
+-- how_to_read: >-
+--   Business clients with a card collateral invoice unpaid for more than 60 days past its due
+--   date. It should be zero: a few clients pay some days late, none for two months. One is
+--   already red: by then the client is not late, it has stopped paying while still spending on
+--   its cards. Credit risk decides on freezing the cards and collection; the CEO should know the
+--   name.
+-- methodology: >-
+--   Distinct client_profile_id of card_collateral_invoice rows with paid_at null and a due date
+--   more than 60 days before today (UTC). Whether the company covered the invoice does not
+--   matter: covered or not, the client owes it. History: the same count at each UTC day's end,
+--   an invoice counting until the day it was paid.
+-- sources: [webbank.core]
+-- period: snapshot
+-- unit: count
+-- direction: lower_is_better
+-- norm: 1
+-- alert: 1
+-- owner: credit-risk@satchel.example
+-- tags: [collateral, credit-risk, clients, incident-watch]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   )
+--   SELECT days.day,
+--          count(DISTINCT i.client_profile_id) FILTER (
+--              WHERE i.due_date < days.day - 59
+--                AND (i.paid_at IS NULL OR i.paid_at >= (days.day + 1)::timestamp AT TIME ZONE 'UTC')) AS value
+--   FROM days
+--   -- only invoices ever unpaid for 60 days can count: a handful, so the day grid stays small
+--   LEFT JOIN webbank_core.card_collateral_invoice AS i
+--     ON i.paid_at IS NULL OR i.paid_at >= (i.due_date + 60)::timestamp AT TIME ZONE 'UTC'
+--   GROUP BY days.day
+--   ORDER BY days.day
+-- ---
+SELECT count(DISTINCT i.client_profile_id)
+FROM webbank_core.card_collateral_invoice AS i
+WHERE i.paid_at IS NULL
+  AND i.due_date < (now() AT TIME ZONE 'UTC')::date - 60;

@@ -1,0 +1,41 @@
+-- ---
+-- name: Card collateral covered by us (unpaid)
+-- how_to_read: >-
+--   Card collateral that business clients did not pay and that we covered from our own funds,
+--   still unrecovered, in EUR. It should be zero: collateral is the client's money standing
+--   behind its card spend. Any amount is amber; red from 10 000 EUR: we are lending to a client
+--   without a credit decision. Ask credit risk to contact the client, consider freezing its
+--   cards and decide on collection today.
+-- methodology: >-
+--   Sum of covered_amount of card_collateral_invoice rows covered by the company
+--   (covered_by_company) and still unpaid (paid_at is null). History rebuilds the same sum at
+--   each UTC day's end: invoices are covered on their due date and leave the sum when paid.
+-- sources: [webbank.core]
+-- period: snapshot
+-- unit: money
+-- currency: EUR
+-- direction: lower_is_better
+-- norm: 1
+-- alert: 10000
+-- owner: credit-risk@satchel.example
+-- tags: [collateral, credit-risk, money, incident-watch]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   )
+--   SELECT days.day,
+--          coalesce(sum(i.covered_amount) FILTER (
+--              WHERE i.due_date <= days.day
+--                AND (i.paid_at IS NULL OR i.paid_at >= (days.day + 1)::timestamp AT TIME ZONE 'UTC')), 0) AS value
+--   FROM days
+--   LEFT JOIN webbank_core.card_collateral_invoice AS i ON i.covered_by_company
+--   GROUP BY days.day
+--   ORDER BY days.day
+-- ---
+SELECT coalesce(sum(i.covered_amount), 0)
+FROM webbank_core.card_collateral_invoice AS i
+WHERE i.covered_by_company
+  AND i.paid_at IS NULL;

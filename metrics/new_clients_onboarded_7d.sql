@@ -1,0 +1,41 @@
+-- ---
+-- name: New clients onboarded (7d)
+-- how_to_read: >-
+--   Applicants approved by KYC in the last 7 days: the clients we actually added this week. It
+--   should track sign-ups. A drop while sign-ups hold means onboarding is rejecting or stalling
+--   applicants (compare with the onboarding rejection rate and the KYC decision time); a drop
+--   in both means marketing or the sign-up flow. No lines: watch the sparkline.
+-- methodology: >-
+--   Count of 'approved' onboarding events in the client state log during the last 7 days (an
+--   applicant is approved once). History is the same 7-day count at the end of each UTC day.
+-- sources: [webbank.core]
+-- period: 7d
+-- unit: count
+-- direction: higher_is_better
+-- owner: growth@satchel.example
+-- tags: [onboarding, clients, growth]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), daily AS (
+--       SELECT (l."timestamp" AT TIME ZONE 'UTC')::date AS day, count(*) AS approved
+--       FROM webbank_core.client_profile_state_log AS l
+--       WHERE l.profile_state = 'approved'
+--         AND l."timestamp" >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days') AT TIME ZONE 'UTC'
+--       GROUP BY 1
+--   ), rolling AS (
+--       SELECT days.day,
+--              sum(coalesce(daily.approved, 0)) OVER (ORDER BY days.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS value
+--       FROM days LEFT JOIN daily ON daily.day = days.day
+--   )
+--   SELECT day, value FROM rolling
+--   WHERE day >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days')::date
+--   ORDER BY day
+-- ---
+SELECT count(*)
+FROM webbank_core.client_profile_state_log AS l
+WHERE l.profile_state = 'approved'
+  AND l."timestamp" >= now() - interval '7 days';

@@ -1,0 +1,51 @@
+-- ---
+-- name: Onboarding rejection rate (7d)
+-- how_to_read: >-
+--   Share of onboarding (KYC) decisions in the last 7 days that rejected the applicant.
+--   Normally about 8 %. Amber above 12 %, red above 18 %: good applicants are being turned away,
+--   usually after a KYC vendor or rule change rather than a wave of fraud. Ask compliance which
+--   rule rejects them and sample a dozen rejected files before changing anything.
+-- methodology: >-
+--   rejected / (approved + rejected) over the onboarding state-log events of the last 7 days
+--   (one decision per applicant). Applicants still in KYC and abandoned sign-ups are not
+--   decisions. History is the same 7-day share at the end of each UTC day; the band is μ ± σ of
+--   the last 28 days.
+-- sources: [webbank.core]
+-- period: 7d
+-- unit: percent
+-- direction: lower_is_better
+-- norm: 12
+-- alert: 18
+-- target: 6
+-- target_due_date: 2027-03-31
+-- benchmark: {kind: rolling_stat, window_days: 28}
+-- owner: compliance@satchel.example
+-- tags: [onboarding, clients, compliance, incident-watch]
+-- history_sql: |
+--   WITH days AS (
+--       SELECT d::date AS day
+--       FROM generate_series(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days',
+--                            date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day',
+--                            interval '1 day') AS d
+--   ), daily AS (
+--       SELECT (l."timestamp" AT TIME ZONE 'UTC')::date AS day,
+--              count(*) FILTER (WHERE l.profile_state = 'rejected') AS rejected,
+--              count(*) AS decided
+--       FROM webbank_core.client_profile_state_log AS l
+--       WHERE l.profile_state IN ('approved', 'rejected')
+--         AND l."timestamp" >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '96 days') AT TIME ZONE 'UTC'
+--       GROUP BY 1
+--   ), rolling AS (
+--       SELECT days.day,
+--              100.0 * sum(coalesce(daily.rejected, 0)) OVER w / nullif(sum(coalesce(daily.decided, 0)) OVER w, 0) AS value
+--       FROM days LEFT JOIN daily ON daily.day = days.day
+--       WINDOW w AS (ORDER BY days.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+--   )
+--   SELECT day, value FROM rolling
+--   WHERE day >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days')::date
+--   ORDER BY day
+-- ---
+SELECT 100.0 * count(*) FILTER (WHERE l.profile_state = 'rejected') / nullif(count(*), 0)
+FROM webbank_core.client_profile_state_log AS l
+WHERE l.profile_state IN ('approved', 'rejected')
+  AND l."timestamp" >= now() - interval '7 days';

@@ -1,0 +1,22 @@
+-- ---
+-- name: FX rates file drop lag
+-- how_to_read: >-
+--   Age of the newest day of currency rates delivered as CSV files to the drop folder, counted
+--   from the start of that day (UTC). A file arrives at 00:05 every day, so this stays under 25
+--   hours. Amber after 27 hours (today's file is late), red after 36 (a day's file is missing):
+--   everything that reads the file feed (statement conversion, treasury reports) uses old
+--   rates. Ask the rates vendor and check the SFTP job that drops the files.
+-- methodology: >-
+--   now() minus the start (00:00 UTC) of the newest date in rates_daily, in seconds. The API feed
+--   of the same rates is watched separately ("FX rates API lag").
+-- sources: [currency_rate_files.daily]
+-- period: snapshot
+-- unit: seconds
+-- direction: lower_is_better
+-- norm: 97200
+-- alert: 129600
+-- owner: data@satchel.example
+-- tags: [pipeline, fx, data-quality, incident-watch]
+-- ---
+SELECT extract(epoch FROM now() - (max(f.date)::timestamp AT TIME ZONE 'UTC'))
+FROM currency_rate_files_daily.rates_daily AS f;
