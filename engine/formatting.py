@@ -57,7 +57,7 @@ def value(number: float | None, unit: str, currency: str | None = None) -> str:
             return f"-{sign}{text[1:]}" if text.startswith("-") else f"{sign}{text}"
         return f"{text} {currency}" if currency else text
     if unit == "ratio":
-        return f"{number:.2f}"
+        return f"{number:.4g}" if abs(number) < 100 else f"{number:,.2f}"
     return _compact(number)
 
 

@@ -62,7 +62,7 @@ def _table_rows(conn: psycopg.Connection, schema: str | None, relation: str) -> 
 
 
 def _inspect_plan(conn: psycopg.Connection, sql: str, timeout: float, result: Validation) -> None:
-    rows = run_readonly(conn, f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}", timeout)
+    rows = run_readonly(conn, f"EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {sql}", timeout)
     plan = rows[0][0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
     top = plan[0]

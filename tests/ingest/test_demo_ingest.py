@@ -27,7 +27,7 @@ def demo(server, session_prefix, tmp_path_factory):
     files = Path(tmp_path_factory.mktemp("demo-files"))
     report = build_demo(server, files_dir=files, scale=0.002, seed=7, now=NOW, prefix=prefix)
     yield prefix, report
-    for name in report.databases:
+    for name in report.databases.values():
         server.drop_database(name)
 
 
