@@ -32,6 +32,9 @@ def reflex_environment(rt: Runtime, base: dict[str, str] | None = None) -> dict[
     # so only one process manages the embedded PostgreSQL's life.
     env["HEARTBEAT_DATABASE_URL"] = rt.db.url().render_as_string(hide_password=False)
     env["HEARTBEAT_DATA_DIR"] = str(rt.settings.data_dir)
+    # The compiled frontend embeds its server's port: each data folder builds its own,
+    # so a demo and a test run (or two deployments) never rewire each other's pages.
+    env.setdefault("REFLEX_WEB_WORKDIR", str(rt.settings.data_dir.resolve() / "web"))
     return env
 
 

@@ -118,7 +118,7 @@ class CockpitState(rx.State):
             async with self:
                 page, kiosk = self.page, self.kiosk
                 token = self.router.session.client_token
-                path = self.router.page.path
+                path = urllib.parse.urlsplit(str(self.router.url)).path or "/"
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
