@@ -21,7 +21,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from engine import api_jobs, api_metrics, migrations, read_model, refresh, runtime, scheduler
+from engine import api_alerts, api_jobs, api_metrics, migrations, read_model, refresh, runtime, scheduler
 from engine.operator_edits import EditRejected, MetricNotFound
 from engine.runtime import Runtime
 from engine.version import VERSION
@@ -166,4 +166,5 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     # Jobs first: /api/metrics/active-job must not be taken for a metric id.
     api.include_router(api_jobs.router)
     api.include_router(api_metrics.router)
+    api.include_router(api_alerts.router)
     return api

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from engine import migrations, refresh, runtime
+from engine import alerts, migrations, refresh, runtime
+from engine.alerts.outbox import Dispatcher
 from engine.logs import setup_logging
 from engine.scheduler import Scheduler, default_jobs
 
@@ -18,14 +19,17 @@ log = logging.getLogger(__name__)
 @dataclass
 class AppServices:
     scheduler: Scheduler | None
+    dispatcher: Dispatcher | None = None
 
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
 
 
 def start() -> AppServices:
-    """Prepare the database and start the scheduler (it leads only if no other process does)."""
+    """Prepare the database, start the alert dispatcher and the scheduler (it leads only if no other process does)."""
     rt = runtime.get()
     setup_logging(rt.settings)
     rt.db.ensure_database()
@@ -33,8 +37,11 @@ def start() -> AppServices:
     abandoned = refresh.mark_abandoned(rt.db)
     if abandoned:
         log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
+    # Registered before any refresh can run here; the dispatcher resumes rows an earlier process left.
+    alerts.install(rt.settings, rt.db)
+    dispatcher = alerts.start_dispatcher(rt.settings, rt.db)
     scheduler = None
     if rt.settings.scheduler:
         scheduler = Scheduler(rt.db, default_jobs(rt.settings, rt.db))
         scheduler.start()
-    return AppServices(scheduler)
+    return AppServices(scheduler, dispatcher)

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich_argparse import RichHelpFormatter
 
 from engine import migrations, runtime
+from engine.cli_alert_parsers import add_alert_commands
 from engine.cli_metric_parsers import add_metric_commands
 from engine.errors import HeartbeatError
 from engine.logs import LOG_FILE_NAME, setup_logging
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources.set_defaults(handler=_with_output("engine.cli_sources:cmd_sources"))
 
     add_metric_commands(commands, RichHelpFormatter, _with_output)
+    add_alert_commands(commands, RichHelpFormatter, _with_output)
 
     refresh = commands.add_parser(
         "refresh", help="ingest + compute now: the one refresh job (joins a running one)",

@@ -58,6 +58,15 @@ def secrets_of(settings: Settings) -> list[str]:
     return found
 
 
+def add_secrets(values: list[str]) -> None:
+    """Redact more values from now on (e.g. alert channel URLs and bot tokens read after start-up)."""
+    for handler in logging.getLogger().handlers:
+        for filt in handler.filters:
+            if isinstance(filt, RedactSecrets):
+                filt.secrets = sorted(set(filt.secrets) | {v for v in values if v and len(v) >= 4},
+                                      key=len, reverse=True)
+
+
 def setup_logging(settings: Settings) -> None:
     """Send WARNING+ to the terminal and everything at the configured level to the log file."""
     root = logging.getLogger()

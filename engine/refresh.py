@@ -326,7 +326,10 @@ def start(ctx: RefreshContext, request: RefreshRequest) -> Started:
 
 
 def context_for(settings: Settings, db: Database) -> RefreshContext:
-    """The refresh context of a Heartbeat process."""
+    """The refresh context of a Heartbeat process (alert evaluation registered once per database)."""
+    from engine import alerts  # imported here: alerts import this module for AFTER_COMPUTE
+
+    alerts.install(settings, db)
     return RefreshContext(
         db, ingest.context_for(settings, db), ComputeContext.from_settings(settings, db), settings.metrics_dir
     )

@@ -111,6 +111,15 @@ def _night(raw: str) -> tuple[int, int] | None:
     return h1 * 60 + m1, h2 * 60 + m2
 
 
+def _public_url(raw: str) -> str | None:
+    text = raw.strip().rstrip("/")
+    if not text:
+        return None
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise ValueError("must be an http(s) URL such as https://heartbeat.example.com")
+    return text
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -236,6 +245,17 @@ SETTINGS: tuple[Setting, ...] = (
         _cron, "use a 5-field cron expression such as '45 4 * * *'",
     ),
     Setting(
+        "alerts_file", "HEARTBEAT_ALERTS_FILE", str(Path(__file__).resolve().parent.parent / "alerts.yaml"),
+        "The alert routing file (channels, routes, pending/clear rules); channel secrets stay in the environment.",
+        lambda raw: Path(raw).expanduser(), "point it at an alerts.yaml (see docs/alerts.md)",
+    ),
+    Setting(
+        "public_url", "HEARTBEAT_PUBLIC_URL", "",
+        "The address people open Heartbeat at; alert messages link to {public_url}/metrics/<id>. "
+        "Empty: http://localhost:PORT.",
+        _public_url, "use an http(s) URL such as https://heartbeat.example.com",
+    ),
+    Setting(
         "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
@@ -266,12 +286,19 @@ class Settings:
     schedule_benchmarks: str
     schedule_segments: str
     schedule_audit: str
+    alerts_file: Path
+    public_url: str | None
     log_level: str
 
     @property
     def embedded(self) -> bool:
         """True when Heartbeat runs its own PostgreSQL in the data folder."""
         return self.database_url is None
+
+    @property
+    def link_base(self) -> str:
+        """Where alert links point: the public URL, or this machine's port."""
+        return self.public_url or f"http://localhost:{self.port}"
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

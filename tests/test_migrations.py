@@ -17,6 +17,7 @@ from engine.models import SCHEMA, metadata
 TABLES = {
     "metric_registry", "metric_history", "audit_cut_registry", "audit_cut_snapshot",
     "refresh_job", "registry_change", "source_sync", "scheduler_leader", "scheduler_run", "screen", "read_model_version", "alembic_version",
+    "alert_state", "alert_outbox", "alert_silence",
 }
 
 

@@ -1,0 +1,284 @@
+"""The alert routing file (``alerts.yaml``): channels, routes, and the rules of the state machine.
+
+The file is config truth, kept in the repository; it never holds a secret.
+A channel names the environment variables of its webhook URL or bot token,
+and those values are read here and nowhere else, so they can be masked
+everywhere they could leak (errors, logs, API output).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from engine.errors import HeartbeatError
+
+SEVERITIES = ("red", "amber", "error", "stale")
+CHANNEL_TYPES = ("slack", "telegram", "webhook")
+MASK = "***"
+
+
+class AlertConfigError(HeartbeatError):
+    """The routing file is wrong; the message names the file, the field and the fix."""
+
+
+@dataclass(frozen=True)
+class Reminders:
+    first_seconds: float = 3600.0
+    factor: float = 2.0
+    max_seconds: float = 86400.0
+
+    def interval(self, sent: int) -> float:
+        """The wait before reminder number ``sent + 1``: growing, never past the cap."""
+        return min(self.first_seconds * self.factor ** sent, self.max_seconds)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    max_attempts: int = 6  # K: after this many failed sends the row is a dead letter
+    backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 300.0
+    timeout_seconds: float = 10.0
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential, bounded: base · 2^(attempts-1), at most the cap."""
+        return min(self.backoff_base_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A destination. ``secrets`` holds the values read from the environment (never shown)."""
+
+    name: str
+    type: str
+    env: dict[str, str]  # role → environment variable name, e.g. {"url": "HEARTBEAT_SLACK_WEBHOOK_URL"}
+    secrets: dict[str, str] = field(repr=False)  # role → value, for the configured roles only
+    api_base: str = "https://api.telegram.org"
+
+    @property
+    def configured(self) -> bool:
+        return all(role in self.secrets for role in self.env)
+
+    @property
+    def missing(self) -> list[str]:
+        return [var for role, var in self.env.items() if role not in self.secrets]
+
+    def describe(self) -> dict[str, Any]:
+        """What an API or a CLI may show: the type and the variable names, never their values."""
+        return {"name": self.name, "type": self.type, "configured": self.configured,
+                "env": dict(self.env), "missing_env": self.missing}
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which metrics (by id or tag) go to which channels, which severities count, and the rule of N and M."""
+
+    channels: tuple[str, ...]
+    metrics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ("red", "error", "stale")
+    pending: dict[str, int] = field(default_factory=dict)  # severity → N consecutive bad computations
+    clear: int | None = None  # M good computations before resolving
+    default: bool = False
+    # "owner": the notifications one refresh produces for the same owner, transition and channels
+    # go out as one message (one incident often turns several of an owner's metrics red at once).
+    group_by: str | None = None
+
+    def matches(self, metric_id: str, tags: tuple[str, ...]) -> bool:
+        if self.default:
+            return True
+        return metric_id in self.metrics or bool(set(tags) & set(self.tags))
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    channels: dict[str, Channel]
+    routes: tuple[Route, ...]
+    pending: dict[str, int]
+    clear: int
+    error_after: int
+    reminders: Reminders
+    delivery: Delivery
+    path: Path | None = None
+
+    def route_for(self, metric_id: str, tags: tuple[str, ...]) -> Route:
+        """The first route that matches; the default route otherwise (there is always one)."""
+        for route in self.routes:
+            if not route.default and route.matches(metric_id, tags):
+                return route
+        return next(r for r in self.routes if r.default)
+
+    def pending_for(self, route: Route, severity: str) -> int:
+        return route.pending.get(severity, self.pending.get(severity, 1))
+
+    def clear_for(self, route: Route) -> int:
+        return route.clear if route.clear is not None else self.clear
+
+    def secrets(self) -> list[str]:
+        return [value for channel in self.channels.values() for value in channel.secrets.values()]
+
+    def mask(self, text: str) -> str:
+        """``text`` with every channel secret replaced by ***, e.g. an HTTP error that quotes a URL."""
+        for secret in sorted(self.secrets(), key=len, reverse=True):
+            if len(secret) >= 4:
+                text = text.replace(secret, MASK)
+        return text
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|d)?\s*$")
+_FACTORS = {"ms": 0.001, "s": 1, None: 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
+
+
+def _fail(where: str, field_name: str, reason: str) -> AlertConfigError:
+    return AlertConfigError(f"{where}: {field_name} {reason}")
+
+
+def _duration(raw: Any, where: str, name: str) -> float:
+    match = _DURATION.match(str(raw))
+    if not match or float(match.group(1)) <= 0:
+        raise _fail(where, name, "must be a positive duration such as 30s, 5min or 1h")
+    return float(match.group(1)) * _FACTORS[match.group(2)]
+
+
+def _count(raw: Any, where: str, name: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise _fail(where, name, "must be a whole number of 1 or more")
+    return raw
+
+
+def _names(raw: Any, where: str, name: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+        raise _fail(where, name, "must be a list of names")
+    return tuple(raw)
+
+
+def _pending(raw: Any, where: str) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return {s: _count(raw, where, "pending") for s in ("red", "amber")}
+    if not isinstance(raw, dict):
+        raise _fail(where, "pending", "must be a number or a mapping such as {red: 1, amber: 3}")
+    unknown = set(raw) - set(SEVERITIES)
+    if unknown:
+        raise _fail(where, "pending", f"has unknown severities {sorted(unknown)}; use {', '.join(SEVERITIES)}")
+    return {str(k): _count(v, where, f"pending.{k}") for k, v in raw.items()}
+
+
+def _channel(name: str, raw: Any, where: str, environ: Mapping[str, str]) -> Channel:
+    if not isinstance(raw, dict):
+        raise _fail(where, f"channels.{name}", "must be a mapping with a type")
+    kind = raw.get("type")
+    if kind not in CHANNEL_TYPES:
+        raise _fail(where, f"channels.{name}.type", f"must be one of {', '.join(CHANNEL_TYPES)}")
+    roles = {"slack": ("url",), "webhook": ("url",), "telegram": ("bot_token", "chat_id")}[kind]
+    env: dict[str, str] = {}
+    for role in roles:
+        var = raw.get(f"{role}_env")
+        if not isinstance(var, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
+            raise _fail(where, f"channels.{name}.{role}_env",
+                        "must name the environment variable that holds it (secrets never go in this file)")
+        env[role] = var
+    for key in raw:
+        if key not in {"type", "api_base"} | {f"{r}_env" for r in roles}:
+            raise _fail(where, f"channels.{name}.{key}", "is not a known field (secrets belong in the environment)")
+    secrets = {role: environ[var].strip() for role, var in env.items() if environ.get(var, "").strip()}
+    api_base = str(raw.get("api_base", "https://api.telegram.org")).rstrip("/")
+    return Channel(name, kind, env, secrets, api_base)
+
+
+def _route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:
+    if not isinstance(raw, dict):
+        raise _fail(where, "route", "must be a mapping")
+    unknown = set(raw) - {"metrics", "tags", "severities", "channels", "pending", "clear", "default", "group_by"}
+    if unknown:
+        raise _fail(where, f"route.{sorted(unknown)[0]}", "is not a known field")
+    route_channels = _names(raw.get("channels"), where, "channels")
+    if not route_channels:
+        raise _fail(where, "channels", "must name at least one channel")
+    for name in route_channels:
+        if name not in channels:
+            raise _fail(where, "channels", f"names {name!r}, which is not declared under channels:")
+    severities = _names(raw.get("severities", ["red", "error", "stale"]), where, "severities")
+    bad = set(severities) - set(SEVERITIES)
+    if bad:
+        raise _fail(where, "severities", f"has unknown {sorted(bad)}; use {', '.join(SEVERITIES)}")
+    default = bool(raw.get("default", False))
+    metrics, tags = _names(raw.get("metrics"), where, "metrics"), _names(raw.get("tags"), where, "tags")
+    if not default and not metrics and not tags:
+        raise _fail(where, "route", "must match metrics: or tags:, or be the default: true route")
+    clear = raw.get("clear")
+    group_by = raw.get("group_by")
+    if group_by not in (None, "owner"):
+        raise _fail(where, "group_by", "must be owner (or left out: one message per alert)")
+    return Route(route_channels, metrics, tags, severities, _pending(raw.get("pending"), where),
+                 None if clear is None else _count(clear, where, "clear"), default, group_by)
+
+
+def parse(data: Any, environ: Mapping[str, str], where: str = "alerts.yaml") -> AlertConfig:
+    """Validate the parsed YAML; every error names the field."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise _fail(where, "the file", "must be a mapping")
+    channels_raw = data.get("channels") or {}
+    if not isinstance(channels_raw, dict):
+        raise _fail(where, "channels", "must be a mapping of name → channel")
+    channels = {str(n): _channel(str(n), c, where, environ) for n, c in channels_raw.items()}
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise _fail(where, "rules", "must be a mapping")
+    reminders_raw = rules.get("reminders") or {}
+    reminders = Reminders(
+        _duration(reminders_raw.get("first", "1h"), where, "rules.reminders.first"),
+        float(reminders_raw.get("factor", 2)),
+        _duration(reminders_raw.get("max", "24h"), where, "rules.reminders.max"),
+    )
+    if reminders.factor < 1:
+        raise _fail(where, "rules.reminders.factor", "must be 1 or more (reminders never come faster)")
+    delivery_raw = data.get("delivery") or {}
+    delivery = Delivery(
+        _count(delivery_raw.get("max_attempts", 6), where, "delivery.max_attempts"),
+        _duration(delivery_raw.get("backoff", "2s"), where, "delivery.backoff"),
+        _duration(delivery_raw.get("backoff_max", "5min"), where, "delivery.backoff_max"),
+        _duration(delivery_raw.get("timeout", "10s"), where, "delivery.timeout"),
+    )
+    routes = tuple(_route(r, where, channels) for r in (data.get("routes") or []))
+    if not any(r.default for r in routes):
+        # Without a default route an unmatched metric would be silent: exactly the failure alerts exist for.
+        if not channels:
+            routes += (Route(channels=(), default=True),)
+        else:
+            raise _fail(where, "routes", "must have one route with default: true")
+    pending = {"red": 1, "amber": 3, "error": 1, "stale": 1} | _pending(rules.get("pending"), where)
+    return AlertConfig(
+        channels=channels, routes=routes, pending=pending,
+        clear=_count(rules.get("clear", 2), where, "rules.clear"),
+        error_after=_count(rules.get("error_after", 3), where, "rules.error_after"),
+        reminders=reminders, delivery=delivery,
+    )
+
+
+def load(path: Path, environ: Mapping[str, str] | None = None) -> AlertConfig:
+    """Read and validate the routing file; a missing file means no channels (alerts are still evaluated)."""
+    env = os.environ if environ is None else environ
+    if not path.exists():
+        return parse({}, env, str(path))
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise AlertConfigError(f"{path}: not valid YAML ({exc})") from None
+    config = parse(data, env, path.name)
+    from engine.logs import add_secrets  # the log handlers must never write a channel secret
+
+    add_secrets(config.secrets())
+    return AlertConfig(**{**config.__dict__, "path": path})

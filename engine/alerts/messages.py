@@ -1,0 +1,163 @@
+"""What a notification says, and how each channel wants it shaped.
+
+The payload is built when the notification is enqueued (so the outbox row
+says exactly what was true at the transition) and holds no secret; each
+channel renders it at send time.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from engine import formatting
+
+LINE_NAMES = {"alert": "red line", "norm": "amber line", "band": "typical band"}
+ICONS = {"red": "🔴", "amber": "🟠", "error": "⚠️", "stale": "⏳", "resolved": "✅", "info": "ℹ️"}
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def metric_facts(card: Any, link_base: str, now: datetime) -> dict[str, Any]:
+    """The facts of a metric a message quotes, from its read-model card."""
+    crossing = card.crossing
+    return {
+        "metric_id": card.id,
+        "name": card.name,
+        "value": card.value,
+        "value_text": formatting.value(card.value, card.unit, card.currency),
+        "status": str(card.status),
+        "line": LINE_NAMES.get(crossing.line) if crossing else None,
+        "line_text": formatting.value(crossing.line_value, card.unit, card.currency) if crossing else None,
+        "period": card.period,
+        "freshness": str(card.freshness),
+        "source_as_of": card.source_as_of.isoformat() if card.source_as_of else None,
+        "data_age": formatting.age(card.source_as_of, now),
+        "owner": card.owner,
+        "verification": card.verification_state,
+        "error": card.error,
+        "link": f"{link_base}/metrics/{card.id}",
+    }
+
+
+def value_message(facts: dict[str, Any], transition: str, severity: str, *, since: datetime | None,
+                  fired_at: datetime | None, now: datetime) -> dict[str, Any]:
+    name = facts["name"]
+    if transition == "resolved":
+        lasted = formatting.duration((now - fired_at).total_seconds()) if fired_at else "?"
+        title = f"{ICONS['resolved']} Resolved: {name} is back within its lines (lasted {lasted})"
+    elif facts["line"]:
+        verb = "still past" if transition == "reminder" else "crossed"
+        title = f"{ICONS.get(severity, '')} {name} {verb} its {facts['line']}"
+    else:
+        title = f"{ICONS.get(severity, '')} {name} is {severity}"
+    lines = [f"Value {facts['value_text']} ({facts['period']})"
+             + (f" — {facts['line']} {facts['line_text']}" if facts["line"] else "")]
+    lines += _common(facts, since)
+    return {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
+            "lines": lines, **facts}
+
+
+def error_message(facts: dict[str, Any], transition: str, failures: int, *, fired_at: datetime | None,
+                  now: datetime) -> dict[str, Any]:
+    name = facts["name"]
+    if transition == "resolved":
+        lasted = formatting.duration((now - fired_at).total_seconds()) if fired_at else "?"
+        title = f"{ICONS['resolved']} Resolved: {name} computes again (failed for {lasted})"
+        lines = [f"Value {facts['value_text']} ({facts['period']})"]
+    else:
+        title = f"{ICONS['error']} {name} failed to compute {failures} times in a row"
+        lines = [f"Last error: {facts['error'] or 'unknown'}",
+                 f"Last good value {facts['value_text']} ({facts['period']})"]
+    lines += _common(facts, None)
+    return {"kind": "error", "transition": transition, "severity": "error", "title": title,
+            "lines": lines, **facts}
+
+
+def _common(facts: dict[str, Any], since: datetime | None) -> list[str]:
+    lines = []
+    if since is not None:
+        lines.append(f"Bad since {_when(since)}")
+    lines.append(f"Data as of {facts['data_age']} (freshness: {facts['freshness']})")
+    lines.append(f"Owner: {facts['owner'] or 'nobody — set one on the metric page'} · "
+                 f"{facts['verification']}")
+    return lines
+
+
+def stale_message(source: str, schema: str, last_success: datetime | None, limit_seconds: float,
+                  owners: list[str], metric_ids: list[str], transition: str, link_base: str,
+                  fired_at: datetime | None, now: datetime) -> dict[str, Any]:
+    where = f"{source}/{schema}"
+    if transition == "resolved":
+        lasted = formatting.duration((now - fired_at).total_seconds()) if fired_at else "?"
+        title = f"{ICONS['resolved']} Resolved: data of {where} is fresh again (was late for {lasted})"
+    else:
+        title = f"{ICONS['stale']} Data late for {where} since {_when(last_success)}"
+    lines = [
+        f"Last successful sync: {_when(last_success)} ({formatting.age(last_success, now)}); "
+        f"limit {formatting.duration(limit_seconds)}",
+        f"Metrics reading it: {', '.join(metric_ids)} (their value alerts are held back while it is late)",
+        f"Owner: {', '.join(owners) or 'nobody — set owners on its metrics'}",
+    ]
+    return {"kind": "stale", "transition": transition, "severity": "stale", "title": title, "lines": lines,
+            "source": source, "schema": schema, "since": last_success.isoformat() if last_success else None,
+            "owners": owners, "metric_ids": metric_ids, "link": f"{link_base}/metrics/{metric_ids[0]}"
+            if metric_ids else link_base}
+
+
+def silence_expired_message(silence: dict[str, Any], firing: list[str], link_base: str) -> dict[str, Any]:
+    target = f"metric {silence['metric_id']}" if silence["metric_id"] else f"tag {silence['tag']}"
+    title = f"{ICONS['info']} Silence on {target} expired"
+    lines = [f"Reason was: {silence['reason']} (by {silence['created_by']})",
+             f"Firing now: {', '.join(firing) if firing else 'nothing'}"]
+    return {"kind": "silence", "transition": "expired", "severity": "info", "title": title, "lines": lines,
+            "silence_id": silence["id"], "link": f"{link_base}/alerts"}
+
+
+def test_message(channel: str, link_base: str) -> dict[str, Any]:
+    return {"kind": "test", "transition": "test", "severity": "info",
+            "title": f"{ICONS['info']} Heartbeat test message for channel {channel}",
+            "lines": ["If you can read this, alerts reach this channel."], "link": link_base}
+
+
+def group_message(members: list[dict[str, Any]], transition: str) -> dict[str, Any]:
+    """Several alerts of one owner from one refresh, as one message: each member's title and first line."""
+    owner = members[0].get("owner") or "nobody"
+    worst = "red" if any(m.get("severity") == "red" for m in members) else members[0].get("severity", "info")
+    icon = ICONS["resolved"] if transition == "resolved" else ICONS.get(worst, "")
+    verb = {"resolved": "resolved", "reminder": "still firing"}.get(transition, "firing")
+    title = f"{icon} {len(members)} alerts {verb} for {owner}"
+    lines = []
+    for member in members:
+        fresh = f"; data {member['freshness']}" if member.get("freshness") else ""
+        lines.append(f"• {member['title']} — {member['lines'][0]}{fresh} ({member['link']})")
+    return {"kind": "group", "transition": transition, "severity": worst, "title": title, "lines": lines,
+            "owner": owner, "alert_keys": [m.get("alert_key") for m in members],
+            "members": members, "link": members[0]["link"]}
+
+
+def plain_text(payload: dict[str, Any]) -> str:
+    return "\n".join([payload["title"], *payload["lines"], payload.get("link", "")]).strip()
+
+
+def slack_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """Block Kit: a header, the facts, and a link to the metric."""
+    return {
+        "text": payload["title"],  # the notification preview
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": payload["title"][:150], "emoji": True}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(payload["lines"])}},
+            {"type": "context", "elements": [
+                {"type": "mrkdwn", "text": f"<{payload['link']}|Open in Heartbeat>"},
+            ]},
+        ],
+    }
+
+
+def telegram_body(payload: dict[str, Any], chat_id: str) -> dict[str, Any]:
+    text = "\n".join([f"<b>{html.escape(payload['title'])}</b>", *(html.escape(x) for x in payload["lines"]),
+                      f'<a href="{html.escape(payload["link"])}">Open in Heartbeat</a>'])
+    return {"chat_id": chat_id, "text": text[:4096], "parse_mode": "HTML", "disable_web_page_preview": True}
