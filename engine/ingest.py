@@ -14,6 +14,7 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -201,6 +202,21 @@ def _analyze(ctx: IngestContext, dataset: str, tables: list[str]) -> None:
             conn.execute(text(f'ANALYZE "{dataset}"."{table}"'))
 
 
+def _data_as_of(ctx: IngestContext, spec: registry.SourceSpec, schema: str) -> datetime | None:
+    """For a feed: the newest landed row (a date counts from its start, UTC)."""
+    declared = registry.FRESHNESS_FROM_DATA.get(f"{spec.name}.{schema}")
+    if declared is None:
+        return None
+    table, column = declared
+    with ctx.db.engine(ctx.marts_database).connect() as conn:
+        newest = conn.execute(text(f'SELECT max("{column}") FROM "{spec.dataset(schema)}"."{table}"')).scalar()
+    if isinstance(newest, datetime):
+        return newest if newest.tzinfo else newest.replace(tzinfo=timezone.utc)
+    if isinstance(newest, date):
+        return datetime(newest.year, newest.month, newest.day, tzinfo=timezone.utc)
+    return None
+
+
 def _clean_loaded_packages(pipeline: dlt.Pipeline) -> None:
     """Completed load packages hold nothing we read again; keep the disk flat."""
     loaded = Path(pipeline.working_dir) / "load" / "loaded"
@@ -250,6 +266,7 @@ def run_one(
         }
         _apply_indexes(ctx, spec.dataset(schema), policies)
         _analyze(ctx, spec.dataset(schema), [t for t, info in outcome.tables.items() if info["rows"]])
+        outcome.data_as_of = _data_as_of(ctx, spec, schema)
         _clean_loaded_packages(pipeline)
         outcome.status = "succeeded"
         report(Progress(spec.name, schema, "done"))

@@ -258,6 +258,9 @@ class SourceSync(HeartbeatTable, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     pid: int | None = Field(default=None, sa_column=Column(Integer))
+    # For feeds (sources.FRESHNESS_FROM_DATA): the newest row landed. A feed that stopped
+    # delivering still syncs successfully; its data says how current it really is.
+    data_as_of: datetime | None = Field(default=None, sa_column=_ts())
 
 
 class SchedulerLeader(HeartbeatTable, table=True):

@@ -122,6 +122,16 @@ POST_INGEST_INDEXES: dict[str, tuple[str, ...]] = {
     }.items()
 }
 
+# Feeds: sources expected to deliver continuously. The newest row of the named
+# table says how current the feed really is — a feed that stopped delivering
+# still syncs successfully (with no new rows), and only its data can tell.
+# Sources not listed are judged by their last successful sync alone, so a
+# quiet but healthy system never looks stale.
+FRESHNESS_FROM_DATA: dict[str, tuple[str, str]] = {
+    "card_management.cards": ("card_transaction", "update_time"),
+    "currency_rate_files.daily": ("rates_daily", "date"),
+}
+
 # Column names taken as "last changed" cursors, best first. A created-time
 # cursor would miss state changes; append-only tables say so explicitly.
 UPDATE_CURSORS = ("update_time", "updated_at", "update_at", "modified_at")

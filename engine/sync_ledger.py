@@ -24,6 +24,7 @@ class SyncOutcome:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
     ledger_id: int | None = None
+    data_as_of: datetime | None = None
 
     @property
     def rows_total(self) -> int:
@@ -54,7 +55,7 @@ def close_sync(engine: Engine, outcome: SyncOutcome) -> None:
             text(
                 "UPDATE heartbeat.source_sync SET status = :status, finished_at = now(), "
                 "duration_ms = :duration_ms, tables = CAST(:tables AS jsonb), rows_total = :rows_total, "
-                "error = :error WHERE id = :id RETURNING finished_at"
+                "error = :error, data_as_of = :data_as_of WHERE id = :id RETURNING finished_at"
             ),
             {
                 "status": outcome.status,
@@ -62,25 +63,31 @@ def close_sync(engine: Engine, outcome: SyncOutcome) -> None:
                 "tables": json.dumps(outcome.tables),
                 "rows_total": outcome.rows_total,
                 "error": outcome.error,
+                "data_as_of": outcome.data_as_of,
                 "id": outcome.ledger_id,
             },
         ).one()
     outcome.finished_at = row.finished_at
 
 
-def source_as_of(engine: Engine, pairs: list[tuple[str, str]]) -> datetime | None:
-    """The freshness of data read from several (source, schema): the OLDEST last successful sync.
+# How current one successful sync's data is: its start — or, for a feed, its
+# newest landed row when that is older.
+AS_OF = "least(started_at, coalesce(data_as_of, started_at))"
 
-    A sync's data is as of its start. None when any of them never synced.
+
+def source_as_of(engine: Engine, pairs: list[tuple[str, str]]) -> datetime | None:
+    """The freshness of data read from several (source, schema): the OLDEST of their as-of times.
+
+    A sync's data is as of its start (a feed's: its newest row, if older). None when any never synced.
     """
     if not pairs:
         return None
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT source, schema_name, max(started_at) AS as_of FROM heartbeat.source_sync "
-                "WHERE status = 'succeeded' AND (source || '.' || schema_name) = ANY(:keys) "
-                "GROUP BY source, schema_name"
+                "SELECT DISTINCT ON (source, schema_name) source, schema_name, " + AS_OF + " AS as_of "
+                "FROM heartbeat.source_sync WHERE status = 'succeeded' AND (source || '.' || schema_name) = ANY(:keys) "
+                "ORDER BY source, schema_name, started_at DESC"
             ),
             {"keys": [f"{s}.{sc}" for s, sc in pairs]},
         ).all()
@@ -109,9 +116,10 @@ def last_syncs(engine: Engine) -> dict[tuple[str, str], LastSync]:
                 """
                 SELECT DISTINCT ON (source, schema_name)
                        source, schema_name, status, started_at, finished_at, rows_total, error,
-                       (SELECT max(started_at) FROM heartbeat.source_sync ok
+                       (SELECT least(ok.started_at, coalesce(ok.data_as_of, ok.started_at))
+                          FROM heartbeat.source_sync ok
                          WHERE ok.source = s.source AND ok.schema_name = s.schema_name
-                           AND ok.status = 'succeeded') AS last_success_at
+                           AND ok.status = 'succeeded' ORDER BY ok.started_at DESC LIMIT 1) AS last_success_at
                 FROM heartbeat.source_sync s
                 ORDER BY source, schema_name, started_at DESC
                 """

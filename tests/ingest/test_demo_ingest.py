@@ -131,3 +131,19 @@ def test_planted_incident_is_visible_in_the_marts(landed, incident):
     with psycopg.connect(ctx.db.dsn(ctx.marts_database)) as conn:
         rows = conn.execute(incident.query(schema=dataset), {"now": report.now}).fetchall()
     assert incident.mismatches(rows) == []
+
+
+def test_a_feed_that_stopped_delivering_is_stale_although_its_sync_succeeds(landed):
+    from datetime import timedelta
+
+    from engine.sync_ledger import source_as_of
+
+    ctx, outcomes, report, _ = landed
+    assert outcomes["card_management.cards"].ok
+    cards_as_of = source_as_of(ctx.db.engine(), [("card_management", "cards")])
+    webbank_as_of = source_as_of(ctx.db.engine(), [("webbank", "core")])
+    # The card feed's newest transaction is ~48 h older than the build; webbank (not a feed) is as of its sync.
+    assert timedelta(hours=47) < report.now - cards_as_of < timedelta(hours=61)
+    assert webbank_as_of > report.now
+    files_as_of = source_as_of(ctx.db.engine(), [("currency_rate_files", "daily")])
+    assert timedelta(days=1) < report.now - files_as_of < timedelta(days=3)
