@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from engine import formatting, read_model, runtime, screens
+from engine.alerts import operator as alert_operator
 from heartbeat_app import tiles
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,12 @@ def _snapshot(page: int) -> dict:
     now = datetime.now(timezone.utc)
     engine = rt.db.engine()
     cards = read_model.metric_cards(engine, now)
-    board = tiles.board(cards, tz, now, page)
+    try:
+        marks = alert_operator.marks(engine, now)
+    except Exception:  # alert marks are a decoration: a failure must not blank the wall
+        log.warning("reading alert marks failed", exc_info=True)
+        marks = {}
+    board = tiles.board(cards, tz, now, page, marks)
     last = read_model.last_successful_refresh(engine)
     job = read_model.active_job(engine)
     frozen = ""

@@ -8,7 +8,7 @@ import logging
 import reflex as rx
 
 from engine import api, app_services
-from heartbeat_app.pages import audit, cockpit, docs, metric_detail
+from heartbeat_app.pages import alerts, audit, cockpit, docs, metric_detail
 from heartbeat_app.state import ShellState
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(_services)
 
 app.add_page(cockpit.cockpit, route="/", title="Heartbeat — cockpit", on_load=cockpit.ON_LOAD)
+app.add_page(alerts.alerts, route="/alerts", title="Heartbeat — alerts",
+             on_load=[ShellState.load_shell, alerts.AlertsState.load])
 app.add_page(audit.audit, route="/audit", title="Heartbeat — audit", on_load=ShellState.load_shell)
 app.add_page(
     metric_detail.metric_detail, route=metric_detail.ROUTE, title="Heartbeat — metric", on_load=metric_detail.ON_LOAD

@@ -86,7 +86,22 @@ def freshness_text(card: MetricCard, tz: ZoneInfo, now: datetime) -> str:
     return f"{card.freshness.value} · as of {when}"
 
 
-def tile(card: MetricCard, tz: ZoneInfo, now: datetime) -> dict[str, str]:
+def alert_mark(mark: dict | None, tz: ZoneInfo, now: datetime) -> str:
+    """What the alerting layer says about a tile: silenced, acknowledged, alerting — or nothing."""
+    if not mark:
+        return ""
+    if "silenced" in mark:
+        return f"🔕 silenced until {clock_text(mark['silenced']['until'], tz, now)}"
+    if "acknowledged" in mark:
+        return f"✓ acknowledged by {mark['acknowledged']['by']}"
+    if "firing" in mark:
+        return "🔔 alert sent"
+    if "pending" in mark:
+        return "… alert pending"
+    return ""
+
+
+def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None) -> dict[str, str]:
     paths = sparkline(card)
     return {
         "id": card.id,
@@ -104,6 +119,7 @@ def tile(card: MetricCard, tz: ZoneInfo, now: datetime) -> dict[str, str]:
         "spark": paths["spark"],
         "norm_line": paths["norm"],
         "alert_line": paths["alert"],
+        "mark": alert_mark(mark, tz, now),
     }
 
 
@@ -121,7 +137,8 @@ class Board:
         return len(self.green) > GREEN_STRIP_AFTER
 
 
-def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0) -> Board:
+def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
+          marks: dict[str, dict] | None = None) -> Board:
     """Group cards red / amber + error + no data / green. Within a group the order is by name,
     so a tile moves only when its status changes (a wall must not shuffle every refresh)."""
     groups: dict[str, list[MetricCard]] = {"red": [], "attention": [], "green": []}
@@ -136,9 +153,10 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0) -
     pages = max(1, math.ceil(len(groups["attention"]) / per_page))
     page %= pages
     shown = groups["attention"][page * per_page:(page + 1) * per_page]
+    marks = marks or {}
     return Board(
-        red=[tile(c, tz, now) for c in groups["red"]],
-        attention=[tile(c, tz, now) for c in shown],
-        green=[tile(c, tz, now) for c in groups["green"]],
+        red=[tile(c, tz, now, marks.get(c.id)) for c in groups["red"]],
+        attention=[tile(c, tz, now, marks.get(c.id)) for c in shown],
+        green=[tile(c, tz, now, marks.get(c.id)) for c in groups["green"]],
         pages=pages,
     )

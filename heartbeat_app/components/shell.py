@@ -8,7 +8,7 @@ from heartbeat_app.cockpit_state import CockpitState
 from heartbeat_app.operator_state import OperatorState
 from heartbeat_app.state import ShellState
 
-NAV = (("Cockpit", "/"), ("Audit", "/audit"), ("Docs", "/docs"))
+NAV = (("Cockpit", "/"), ("Alerts", "/alerts"), ("Audit", "/audit"), ("Docs", "/docs"))
 
 
 def _nav_link(label: str, href: str) -> rx.Component:

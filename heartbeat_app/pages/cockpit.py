@@ -29,6 +29,7 @@ def freshness_chip(item) -> rx.Component:
 
 def _meta(item) -> rx.Component:
     return rx.el.div(
+        rx.cond(item["mark"] != "", rx.el.span(item["mark"], class_name="hb-mark")),
         rx.el.span(item["period"]),
         freshness_chip(item),
         rx.cond(item["unverified"] != "", rx.el.span("◌ unverified")),
