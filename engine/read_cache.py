@@ -17,6 +17,8 @@ from typing import Callable
 from sqlalchemy import Engine, text
 
 TIME_BUCKET_SECONDS = 30
+# Ask the database for the version at most this often: a burst of reads is served from memory.
+VERSION_CHECK_SECONDS = 0.5
 
 
 def current_version(engine: Engine) -> int:
@@ -37,9 +39,19 @@ class RenderCache:
         self._key: tuple | None = None
         self._value: Rendered | None = None
         self._lock = threading.Lock()
+        self._checked: dict[int, tuple[float, int]] = {}  # engine id -> (when checked, version)
+
+    def _version(self, engine: Engine) -> int:
+        now = time.monotonic()
+        checked = self._checked.get(id(engine))
+        if checked is not None and now - checked[0] < VERSION_CHECK_SECONDS:
+            return checked[1]
+        version = current_version(engine)
+        self._checked[id(engine)] = (now, version)
+        return version
 
     def get(self, engine: Engine, build: Callable[[], bytes]) -> Rendered:
-        key = (id(engine), current_version(engine), int(time.time() // TIME_BUCKET_SECONDS))
+        key = (id(engine), self._version(engine), int(time.time() // TIME_BUCKET_SECONDS))
         value = self._value
         if self._key == key and value is not None:
             return value
