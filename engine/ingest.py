@@ -102,6 +102,8 @@ def configure_dlt() -> None:
     # peak RSS 452 MB round robin, 377 MB fifo, no slower).
     dlt.config["extract.next_item_mode"] = "fifo"
     dlt.config["load.delete_completed_jobs"] = True
+    # Nothing leaves the machine but the data we move: no usage telemetry.
+    dlt.config["runtime.dlthub_telemetry"] = False
     # dlt's own warnings (e.g. arrow vs. schema hints) are noise on a terminal;
     # failures reach the sync ledger with their cause.
     dlt.config["runtime.log_level"] = "ERROR"
@@ -184,22 +186,36 @@ def _apply_indexes(ctx: IngestContext, dataset: str, policies: dict[str, registr
                 text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": dataset}
             ).scalars()
         )
+        existing = set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = :s"), {"s": dataset}).scalars()
+        )
         for table, policy in policies.items():
-            if policy.primary_key and table in landed:
+            # Skip what exists: even IF NOT EXISTS waits for a lock behind autovacuum.
+            if policy.primary_key and table in landed and f"{table}__key" not in existing:
                 columns = ", ".join(f'"{c}"' for c in policy.primary_key)
                 conn.execute(text(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{dataset}"."{table}" ({columns})'))
         for statement in registry.POST_INGEST_INDEXES.get(dataset, ()):
             conn.execute(text(statement))
 
 
-def _analyze(ctx: IngestContext, dataset: str, tables: list[str]) -> None:
-    """Fresh planner statistics for the tables that changed: small lookups never reach the autovacuum
-    threshold, and a plan that guesses their size joins badly."""
-    if not tables:
+def _analyze(ctx: IngestContext, dataset: str, changed: dict[str, int]) -> None:
+    """Fresh planner statistics for tables that changed a lot (or were never analyzed): small lookups
+    never reach the autovacuum threshold, and a plan that guesses their size joins badly. A handful
+    of re-read rows is not worth an ANALYZE on every hourly run."""
+    if not changed:
         return
     with ctx.db.engine(ctx.marts_database).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in tables:
-            conn.execute(text(f'ANALYZE "{dataset}"."{table}"'))
+        known = dict(
+            conn.execute(
+                text("SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     "WHERE n.nspname = :s AND c.relkind = 'r'"),
+                {"s": dataset},
+            ).all()
+        )
+        for table, rows in changed.items():
+            estimate = known.get(table, -1)
+            if estimate < 0 or rows >= max(1000, 0.05 * estimate):
+                conn.execute(text(f'ANALYZE "{dataset}"."{table}"'))
 
 
 def _data_as_of(ctx: IngestContext, spec: registry.SourceSpec, schema: str) -> datetime | None:
@@ -265,7 +281,7 @@ def run_one(
             for table, policy in policies.items()
         }
         _apply_indexes(ctx, spec.dataset(schema), policies)
-        _analyze(ctx, spec.dataset(schema), [t for t, info in outcome.tables.items() if info["rows"]])
+        _analyze(ctx, spec.dataset(schema), {t: info["rows"] for t, info in outcome.tables.items() if info["rows"]})
         outcome.data_as_of = _data_as_of(ctx, spec, schema)
         _clean_loaded_packages(pipeline)
         outcome.status = "succeeded"
