@@ -45,7 +45,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     app = RunningApp({"HEARTBEAT_DATA_DIR": args.data_dir, "HEARTBEAT_TV_REFRESH_SECONDS": str(args.interval),
-                      "HEARTBEAT_SCHEDULER": "off"})
+                      "HEARTBEAT_SCHEDULER": "off"}, name="tv-endurance")
     app.start()
     console.print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, Chromium {CHROMIUM}; "
                   f"serving {args.data_dir} on {app.url}, refresh every {args.interval}s")

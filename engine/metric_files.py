@@ -276,6 +276,10 @@ def parse_file(path: Path) -> tuple[MetricDefinition | None, list[MetricFileErro
 
 def load_directory(folder: Path) -> list[MetricDefinition]:
     """Every metric file of ``folder``, or MetricFilesInvalid listing every problem in every file."""
+    if not folder.is_dir():
+        # Never read a missing folder as "no metrics": that would retire the whole registry.
+        raise MetricFilesInvalid([MetricFileError(folder, 0, "the metrics folder does not exist "
+                                                  "(check HEARTBEAT_METRICS_DIR)")])
     definitions: list[MetricDefinition] = []
     errors: list[MetricFileError] = []
     seen: dict[str, Path] = {}

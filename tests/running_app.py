@@ -25,8 +25,10 @@ def free_port() -> int:
 class RunningApp:
     """`heartbeat serve` in its own process group, with its output in a log file."""
 
-    def __init__(self, environ: dict[str, str], *, port: int | None = None) -> None:
+    def __init__(self, environ: dict[str, str], *, port: int | None = None, name: str = "app") -> None:
         self.port = port or free_port()
+        # The compiled frontend embeds its server's port: two apps alive at once need two builds.
+        environ = {"REFLEX_WEB_WORKDIR": str(ROOT / ".heartbeat" / "test" / f"web-{name}"), **environ}
         self.url = f"http://localhost:{self.port}"
         self.environ = environ
         self.process: subprocess.Popen | None = None

@@ -60,9 +60,10 @@ def wall(db: Database):
                 )
         conn.execute(text("INSERT INTO heartbeat.refresh_job (trigger, requested, status, phase, finished_at) "
                           "VALUES ('cron', '\"all\"', 'succeeded', 'done', now())"))
+    (TEST_DATA_DIR / "no-metrics").mkdir(parents=True, exist_ok=True)
     running = RunningApp(app_environ(db, HEARTBEAT_TV_REFRESH_SECONDS=str(INTERVAL), HEARTBEAT_SCHEDULER="off",
                                      HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN,
-                                     HEARTBEAT_METRICS_DIR=str(TEST_DATA_DIR / "no-metrics")))
+                                     HEARTBEAT_METRICS_DIR=str(TEST_DATA_DIR / "no-metrics")), name="wall")
     running.start()
     yield running, db
     running.stop()

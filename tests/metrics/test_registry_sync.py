@@ -120,3 +120,11 @@ def test_write_guard_blocks_a_direct_update_of_value_sql(fresh_db, folder):
     sync(fresh_db.engine(), folder.path)
     with pytest.raises(DBAPIError, match="change only by the metric sync"):
         _operator_sets(fresh_db, "approval_rate", value_sql="DELETE FROM x")
+
+
+def test_a_missing_metrics_folder_is_an_error_not_an_empty_registry(fresh_db, folder):
+    folder.write("approval_rate")
+    sync(fresh_db.engine(), folder.path)
+    with pytest.raises(MetricFilesInvalid, match="metrics folder does not exist"):
+        sync(fresh_db.engine(), folder.path / "typo")
+    assert _row(fresh_db, "approval_rate").retired_at is None
