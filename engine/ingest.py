@@ -3,7 +3,7 @@
 ``run_one`` is the only entry; the CLI, the refresh job and the benchmark all
 call it. Configuration measured fastest on this machine (see
 docs/performance.md): connectorx arrow streams → parquet files of at most
-500 k rows → ADBC load, one load worker, tables extracted one after another,
+250 k rows → ADBC load in two workers, tables extracted one after another,
 empty batches dropped, the first load of a merge table appended, completed
 load packages removed.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -32,7 +33,13 @@ from engine.sync_ledger import SyncOutcome, close_sync, open_sync
 
 log = logging.getLogger(__name__)
 
-FILE_MAX_ITEMS = 500_000
+# Parquet files of at most this many rows: each load job reads one whole file into memory.
+FILE_MAX_ITEMS = 250_000
+# Two load jobs at once: one ADBC COPY kept one core of two busy (client and
+# server take turns); two halve the load step of webbank.core (17.7 s → 9.9 s)
+# for +60 MB peak RSS.
+LOAD_WORKERS = 2
+INDEX_BUILDERS = 2
 # The demo's generated files (REST data, CSV drop folder) under the data folder.
 DEMO_FOLDER = "demo"
 
@@ -96,7 +103,7 @@ def dlt_credentials(url: URL) -> str:
 def configure_dlt() -> None:
     """dlt settings of every Heartbeat pipeline (process-wide, idempotent)."""
     dlt.config["data_writer.file_max_items"] = FILE_MAX_ITEMS
-    dlt.config["load.workers"] = 1
+    dlt.config["load.workers"] = LOAD_WORKERS
     # One table at a time: dlt's default round robin opens every table's
     # connectorx stream and parquet writer at once (webbank.core at scale 1:
     # peak RSS 452 MB round robin, 377 MB fifo, no slower).
@@ -174,48 +181,84 @@ def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
     return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
 
 
-def _apply_indexes(ctx: IngestContext, dataset: str, policies: dict[str, registry.TablePolicy]) -> None:
-    """Create the missing post-ingest indexes of ``dataset``.
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
-    dlt creates no primary-key index in Postgres: every table with a key gets
-    one (merges and metric joins need it), plus the registry's own indexes.
+
+def _index_statements(conn: Any, dataset: str, policies: dict[str, registry.TablePolicy]) -> list[str]:
+    """The post-ingest indexes ``dataset`` still lacks, biggest table first.
+
+    dlt creates no index in Postgres. A merge table gets one on its key (the
+    merge deletes by key; an append-only log is never looked up by its own
+    id, and its key index cost the first load of webbank.core 1.4 s), plus
+    the registry's indexes on the columns metrics filter on. Indexes that
+    exist are skipped: even ``IF NOT EXISTS`` waits for a lock behind
+    autovacuum.
     """
-    with ctx.db.engine(ctx.marts_database).begin() as conn:
-        landed = set(
-            conn.execute(
-                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": dataset}
-            ).scalars()
-        )
-        existing = set(
-            conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = :s"), {"s": dataset}).scalars()
-        )
-        for table, policy in policies.items():
-            # Skip what exists: even IF NOT EXISTS waits for a lock behind autovacuum.
-            if policy.primary_key and table in landed and f"{table}__key" not in existing:
-                columns = ", ".join(f'"{c}"' for c in policy.primary_key)
-                conn.execute(text(f'CREATE INDEX IF NOT EXISTS "{table}__key" ON "{dataset}"."{table}" ({columns})'))
-        for statement in registry.POST_INGEST_INDEXES.get(dataset, ()):
+    columns: dict[str, set[str]] = {}
+    for table, column in conn.execute(
+        text("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = :s"), {"s": dataset}
+    ):
+        columns.setdefault(table, set()).add(column)
+    existing = set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = :s"), {"s": dataset}).scalars())
+    size = dict(conn.execute(
+        text("SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": dataset},
+    ).all())
+    wanted: list[tuple[str, str, tuple[str, ...]]] = [
+        (table, f"{table}__key", policy.primary_key)
+        for table, policy in policies.items()
+        if policy.disposition == "merge" and policy.primary_key
+    ]
+    wanted += [(table, f"{table}__{column}", (column,)) for table, column in registry.POST_INGEST_INDEXES.get(dataset, ())]
+    missing = [
+        (table, name, keys) for table, name, keys in wanted
+        if name not in existing and set(keys) <= columns.get(table, set())
+    ]
+    missing.sort(key=lambda item: -size.get(item[0], 0))
+    return [
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{dataset}"."{table}" ({", ".join(map(_quoted, keys))})'
+        for table, name, keys in missing
+    ]
+
+
+def _analyze_statements(conn: Any, dataset: str, changed: dict[str, int]) -> list[str]:
+    """ANALYZE for tables that changed a lot (or were never analyzed): small lookups never reach
+    the autovacuum threshold, and a plan that guesses their size joins badly. A handful of
+    re-read rows is not worth an ANALYZE on every hourly run."""
+    known = dict(conn.execute(
+        text("SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": dataset},
+    ).all())
+    return [
+        f'ANALYZE "{dataset}"."{table}"'
+        for table, rows in changed.items()
+        if table in known and (known[table] < 0 or rows >= max(1000, 0.05 * known[table]))
+    ]
+
+
+def _finish_tables(ctx: IngestContext, dataset: str, policies: dict[str, registry.TablePolicy],
+                   changed: dict[str, int]) -> None:
+    """Build the missing indexes, then refresh statistics, on ``INDEX_BUILDERS`` connections.
+
+    One connection left a core idle on this box (index builds of small and
+    medium tables run in one process); two build different indexes at once.
+    An ANALYZE queued behind an index of its table just waits for its lock.
+    """
+    engine = ctx.db.engine(ctx.marts_database)
+    with engine.connect() as conn:
+        statements = _index_statements(conn, dataset, policies)
+        statements += _analyze_statements(conn, dataset, changed) if changed else []
+    if not statements:
+        return
+
+    def run(statement: str) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(statement))
 
-
-def _analyze(ctx: IngestContext, dataset: str, changed: dict[str, int]) -> None:
-    """Fresh planner statistics for tables that changed a lot (or were never analyzed): small lookups
-    never reach the autovacuum threshold, and a plan that guesses their size joins badly. A handful
-    of re-read rows is not worth an ANALYZE on every hourly run."""
-    if not changed:
-        return
-    with ctx.db.engine(ctx.marts_database).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        known = dict(
-            conn.execute(
-                text("SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                     "WHERE n.nspname = :s AND c.relkind = 'r'"),
-                {"s": dataset},
-            ).all()
-        )
-        for table, rows in changed.items():
-            estimate = known.get(table, -1)
-            if estimate < 0 or rows >= max(1000, 0.05 * estimate):
-                conn.execute(text(f'ANALYZE "{dataset}"."{table}"'))
+    with ThreadPoolExecutor(max_workers=INDEX_BUILDERS, thread_name_prefix="ingest-index") as pool:
+        for future in [pool.submit(run, statement) for statement in statements]:
+            future.result()
 
 
 def _data_as_of(ctx: IngestContext, spec: registry.SourceSpec, schema: str) -> datetime | None:
@@ -273,15 +316,15 @@ def run_one(
         report(Progress(spec.name, schema, "normalize"))
         pipeline.normalize()
         report(Progress(spec.name, schema, "load"))
-        pipeline.load(workers=1)
+        pipeline.load(workers=LOAD_WORKERS)
         counts = _row_counts(pipeline)
         report(Progress(spec.name, schema, "indexes"))
         outcome.tables = {
             table: {"rows": counts.get(table, 0), "disposition": policy.disposition}
             for table, policy in policies.items()
         }
-        _apply_indexes(ctx, spec.dataset(schema), policies)
-        _analyze(ctx, spec.dataset(schema), {t: info["rows"] for t, info in outcome.tables.items() if info["rows"]})
+        _finish_tables(ctx, spec.dataset(schema), policies,
+                       {t: info["rows"] for t, info in outcome.tables.items() if info["rows"]})
         outcome.data_as_of = _data_as_of(ctx, spec, schema)
         _clean_loaded_packages(pipeline)
         outcome.status = "succeeded"
