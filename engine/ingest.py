@@ -205,20 +205,18 @@ def _index_statements(conn: Any, dataset: str, policies: dict[str, registry.Tabl
         text("SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE n.nspname = :s AND c.relkind = 'r'"), {"s": dataset},
     ).all())
-    wanted: list[tuple[str, str, tuple[str, ...]]] = [
-        (table, f"{table}__key", policy.primary_key)
+    wanted: list[tuple[str, str, tuple[str, ...], str | None]] = [
+        (table, f"{table}__key", policy.primary_key, None)
         for table, policy in policies.items()
         if policy.disposition == "merge" and policy.primary_key
     ]
-    wanted += [(table, f"{table}__{column}", (column,)) for table, column in registry.POST_INGEST_INDEXES.get(dataset, ())]
-    missing = [
-        (table, name, keys) for table, name, keys in wanted
-        if name not in existing and set(keys) <= columns.get(table, set())
-    ]
+    wanted += [(ix.table, ix.name, (ix.column,), ix.where) for ix in registry.POST_INGEST_INDEXES.get(dataset, ())]
+    missing = [item for item in wanted if item[1] not in existing and set(item[2]) <= columns.get(item[0], set())]
     missing.sort(key=lambda item: -size.get(item[0], 0))
     return [
         f'CREATE INDEX IF NOT EXISTS "{name}" ON "{dataset}"."{table}" ({", ".join(map(_quoted, keys))})'
-        for table, name, keys in missing
+        + (f" WHERE {where}" if where else "")
+        for table, name, keys, where in missing
     ]
 
 
