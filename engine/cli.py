@@ -53,10 +53,12 @@ def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
 
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
     from engine import demo_session
+    from engine.cli_refresh import send_queued_alerts
 
     _upgrade(rt)
     services = demo_session.prepare(rt, console, scale=args.scale)
     try:
+        send_queued_alerts(rt, console)  # now, not once the app has started
         if args.no_serve:
             return 0
         if not rt.settings.operator_token:
@@ -73,17 +75,24 @@ def cmd_scheduler(rt: Runtime, args: argparse.Namespace) -> int:
     import signal
     import threading
 
+    from engine import alerts
     from engine.scheduler import Scheduler, default_jobs
 
     _upgrade(rt)
+    # The refreshes this process runs queue alerts; it sends them too, so a deployment without the
+    # app still delivers (beside an app, the outbox lease keeps two dispatchers from double-sending).
+    alerts.install(rt.settings, rt.db)
+    dispatcher = alerts.start_dispatcher(rt.settings, rt.db)
     scheduler = Scheduler(rt.db, default_jobs(rt.settings, rt.db))
     scheduler.start()
-    console.print("scheduler running (it leads when no other process does); Ctrl+C stops it")
+    console.print("scheduler and alert dispatcher running (the scheduler leads when no other process does); "
+                  "Ctrl+C stops them")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     scheduler.stop()
+    dispatcher.stop()
     return 0
 
 
@@ -157,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser(
         "refresh", help="ingest + compute now: the one refresh job (joins a running one)",
-        description="Run the refresh job: sync metrics, ingest the sources the metrics read, compute them. "
+        description="Run the refresh job: sync metrics, ingest the sources the metrics read, compute them, "
+        "then send the alerts it queued (one attempt; what fails stays queued for the app or the scheduler). "
         "If a refresh is already running anywhere (app, scheduler, another terminal), this joins it.",
         formatter_class=RichHelpFormatter,
     )
@@ -166,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sched = commands.add_parser(
         "scheduler", help="run the scheduler on its own (for deployments that separate it from the app)",
-        description="Run the hourly refresh and daily jobs in this process. Exactly one process leads across "
-        "every app and scheduler process; the others stand by and take over if the leader dies. Set "
-        "HEARTBEAT_SCHEDULER=off on the app when this runs it.",
+        description="Run the hourly refresh and daily jobs in this process, and send the alerts they queue. "
+        "Exactly one process leads across every app and scheduler process; the others stand by and take over "
+        "if the leader dies. Set HEARTBEAT_SCHEDULER=off on the app when this runs it.",
         formatter_class=RichHelpFormatter,
     )
     sched.set_defaults(handler=cmd_scheduler)

@@ -7,7 +7,8 @@ import argparse
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from engine import refresh
+from engine import alerts, refresh
+from engine.errors import HeartbeatError
 from engine.refresh import JobState, RefreshRequest
 from engine.runtime import Runtime
 
@@ -33,4 +34,25 @@ def cmd_refresh(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
                   f" — {len(state.source_outcomes)} source schema(s), {len(state.metric_outcomes)} metric(s)")
     if state.error:
         console.print(f"  {state.error}", markup=False)
+    send_queued_alerts(rt, console)
     return 0 if state.status == "succeeded" else 1
+
+
+def send_queued_alerts(rt: Runtime, console: Console) -> None:
+    """Send the notifications the refresh queued before this process exits (a crontab may be all there is).
+
+    One attempt each; what fails stays queued for the app's or ``heartbeat scheduler``'s dispatcher.
+    """
+    try:
+        outcomes = alerts.dispatch_once(rt.settings, rt.db)
+    except HeartbeatError as exc:
+        console.print(f"alerts not sent now ({exc}); they stay queued", markup=False)
+        return
+    if not outcomes:
+        return
+    failed = [o for o in outcomes if not o.ok]
+    line = f"alerts: {len(outcomes) - len(failed)} notification(s) sent"
+    if failed:
+        line += (f", {len(failed)} failed and stay queued for retry by the app or `heartbeat scheduler` "
+                 "(see `heartbeat alerts`)")
+    console.print(line, markup=False)

@@ -3,8 +3,8 @@
 Modules: ``config`` (the routing file), ``machine`` (the pure state machine),
 ``evaluate`` (after each refresh: states + notifications in one transaction),
 ``messages`` (what a notification says), ``channels`` (Slack, Telegram,
-webhook over HTTP), ``outbox`` (the dispatcher), ``operator`` (silences,
-acknowledgements, the overview).
+webhook over HTTP), ``smtp`` (email), ``outbox`` (the dispatcher),
+``operator`` (silences, acknowledgements, the overview).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from engine.alerts import config as alert_config
 from engine.alerts.evaluate import evaluate
-from engine.alerts.outbox import Dispatcher
+from engine.alerts.outbox import Dispatcher, Outcome, deliver_due
 from engine.db import Database
 from engine.settings import Settings
 
@@ -100,4 +100,21 @@ def start_dispatcher(settings: Settings, db: Database) -> Dispatcher:
     return Dispatcher(db.engine(), loader(settings)).start()
 
 
-__all__ = ["evaluate", "install", "start_dispatcher", "Dispatcher", "loader"]
+def dispatch_once(settings: Settings, db: Database, *, passes: int = 10) -> list[Outcome]:
+    """Send what is due now, one attempt per row, and return — for processes that exit (the CLI).
+
+    A row that fails keeps its backoff and stays pending for a running dispatcher (app or
+    ``heartbeat scheduler``) or the next call; rows being sent by another process are leased and
+    skipped, so this is safe beside a running dispatcher.
+    """
+    config = loader(settings)()
+    outcomes: list[Outcome] = []
+    for _ in range(passes):  # a pass claims at most one batch; a failed row is not due again at once
+        sent = deliver_due(db.engine(), config)
+        if not sent:
+            break
+        outcomes.extend(sent)
+    return outcomes
+
+
+__all__ = ["evaluate", "install", "start_dispatcher", "dispatch_once", "Dispatcher", "loader"]

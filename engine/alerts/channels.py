@@ -1,4 +1,5 @@
-"""Sending one rendered notification to one channel over HTTP. Success is a 2xx; anything else raises."""
+"""Sending one rendered notification to one channel: over HTTP, where success is a 2xx and anything
+else raises, or, for an email channel, over SMTP (``engine.alerts.smtp``)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,14 @@ def request_for(channel: Channel, payload: dict[str, Any], idempotency_key: str)
 
 def send(client: httpx.Client, channel: Channel, payload: dict[str, Any], idempotency_key: str,
          timeout: float) -> None:
+    """Deliver one notification to one channel within ``timeout``, or raise SendFailed."""
     if not channel.configured:
         raise SendFailed(f"channel {channel.name} is not configured: set {', '.join(channel.missing)}")
+    if channel.type == "email":
+        from engine.alerts import smtp  # imported here: smtp raises this module's SendFailed
+
+        smtp.send(channel, payload, idempotency_key, timeout)
+        return
     url, body = request_for(channel, payload, idempotency_key)
     headers = {"Idempotency-Key": idempotency_key, "User-Agent": f"heartbeat/{VERSION}"}
     try:

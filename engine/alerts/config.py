@@ -1,9 +1,9 @@
 """The alert routing file (``alerts.yaml``): channels, routes, and the rules of the state machine.
 
 The file is config truth, kept in the repository; it never holds a secret.
-A channel names the environment variables of its webhook URL or bot token,
-and those values are read here and nowhere else, so they can be masked
-everywhere they could leak (errors, logs, API output).
+A channel names the environment variables of its webhook URL, bot token or
+SMTP login, and those values are read here and nowhere else, so they can be
+masked everywhere they could leak (errors, logs, API output).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,8 +20,17 @@ import yaml
 from engine.errors import HeartbeatError
 
 SEVERITIES = ("red", "amber", "error", "stale")
-CHANNEL_TYPES = ("slack", "telegram", "webhook")
+CHANNEL_TYPES = ("slack", "telegram", "webhook", "email")
 MASK = "***"
+# The environment variables a channel type always needs (``<role>_env`` in the file), and its other fields.
+_ROLES = {"slack": ("url",), "webhook": ("url",), "telegram": ("bot_token", "chat_id"), "email": ("host",)}
+_FIELDS = {"telegram": ("api_base",),
+           "email": ("port", "tls", "from", "from_env", "to", "to_env", "username_env", "password_env")}
+# How an email channel talks to its server → the port it uses unless told otherwise.
+TLS_MODES = {"starttls": 587, "implicit": 465, "none": 25}
+# Values read from the environment that are addresses, not secrets: masking them would blank every
+# log line that mentions, say, localhost.
+NOT_SECRET = ("host", "from", "to")
 
 
 class AlertConfigError(HeartbeatError):
@@ -59,6 +69,8 @@ class Channel:
     env: dict[str, str]  # role → environment variable name, e.g. {"url": "HEARTBEAT_SLACK_WEBHOOK_URL"}
     secrets: dict[str, str] = field(repr=False)  # role → value, for the configured roles only
     api_base: str = "https://api.telegram.org"
+    # email: tls, port, and from/to when the file gives them (otherwise they are roles of ``env``)
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:
@@ -120,7 +132,8 @@ class AlertConfig:
         return route.clear if route.clear is not None else self.clear
 
     def secrets(self) -> list[str]:
-        return [value for channel in self.channels.values() for value in channel.secrets.values()]
+        return [value for channel in self.channels.values() for role, value in channel.secrets.items()
+                if role not in NOT_SECRET]
 
     def mask(self, text: str) -> str:
         """``text`` with every channel secret replaced by ***, e.g. an HTTP error that quotes a URL."""
@@ -174,26 +187,72 @@ def _pending(raw: Any, where: str) -> dict[str, int]:
     return {str(k): _count(v, where, f"pending.{k}") for k, v in raw.items()}
 
 
+def _env_var(raw: dict, role: str, where: str, at: str) -> str:
+    var = raw.get(f"{role}_env")
+    if not isinstance(var, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
+        raise _fail(where, f"{at}.{role}_env",
+                    "must name the environment variable that holds it (secrets never go in this file)")
+    return var
+
+
 def _channel(name: str, raw: Any, where: str, environ: Mapping[str, str]) -> Channel:
+    at = f"channels.{name}"
     if not isinstance(raw, dict):
-        raise _fail(where, f"channels.{name}", "must be a mapping with a type")
+        raise _fail(where, at, "must be a mapping with a type")
     kind = raw.get("type")
     if kind not in CHANNEL_TYPES:
-        raise _fail(where, f"channels.{name}.type", f"must be one of {', '.join(CHANNEL_TYPES)}")
-    roles = {"slack": ("url",), "webhook": ("url",), "telegram": ("bot_token", "chat_id")}[kind]
-    env: dict[str, str] = {}
-    for role in roles:
-        var = raw.get(f"{role}_env")
-        if not isinstance(var, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", var):
-            raise _fail(where, f"channels.{name}.{role}_env",
-                        "must name the environment variable that holds it (secrets never go in this file)")
-        env[role] = var
+        raise _fail(where, f"{at}.type", f"must be one of {', '.join(CHANNEL_TYPES)}")
+    env = {role: _env_var(raw, role, where, at) for role in _ROLES[kind]}
     for key in raw:
-        if key not in {"type", "api_base"} | {f"{r}_env" for r in roles}:
-            raise _fail(where, f"channels.{name}.{key}", "is not a known field (secrets belong in the environment)")
+        if key not in {"type", *(f"{r}_env" for r in _ROLES[kind]), *_FIELDS.get(kind, ())}:
+            raise _fail(where, f"{at}.{key}", "is not a known field (secrets belong in the environment)")
+    options = _email_options(raw, where, at, env) if kind == "email" else {}
     secrets = {role: environ[var].strip() for role, var in env.items() if environ.get(var, "").strip()}
     api_base = str(raw.get("api_base", "https://api.telegram.org")).rstrip("/")
-    return Channel(name, kind, env, secrets, api_base)
+    return Channel(name, kind, env, secrets, api_base, options)
+
+
+_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+")
+
+
+def _email_options(raw: dict, where: str, at: str, env: dict[str, str]) -> dict[str, Any]:
+    """tls, port, and the sender and recipients (in the file, or roles of ``env``); adds the login roles."""
+    tls = raw.get("tls", "starttls")
+    if tls not in TLS_MODES:
+        raise _fail(where, f"{at}.tls", f"must be one of {', '.join(TLS_MODES)} "
+                    "(starttls on 587, implicit on 465, none only for a relay on this host)")
+    port = raw.get("port", TLS_MODES[tls])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise _fail(where, f"{at}.port", "must be a port number such as 587")
+    options: dict[str, Any] = {"tls": tls, "port": port}
+    for role, what in (("from", "the sender address"), ("to", "a list of recipient addresses")):
+        if role in raw and f"{role}_env" in raw:
+            raise _fail(where, f"{at}.{role}", f"and {role}_env are both given: keep one")
+        if role not in raw and f"{role}_env" not in raw:
+            raise _fail(where, f"{at}.{role}", f"is missing: give {role}: ({what}) or {role}_env: "
+                        "(the environment variable that holds it)")
+        if role in raw:
+            options[role] = _addresses(raw[role], where, f"{at}.{role}", single=role == "from")
+        else:
+            env[role] = _env_var(raw, role, where, at)
+    if ("username_env" in raw) != ("password_env" in raw):
+        missing = "password_env" if "username_env" in raw else "username_env"
+        raise _fail(where, f"{at}.{missing}", "is needed too: the login takes both (leave out both for a "
+                    "server that needs no login)")
+    for role in ("username", "password"):
+        if f"{role}_env" in raw:
+            env[role] = _env_var(raw, role, where, at)
+    return options
+
+
+def _addresses(raw: Any, where: str, field_name: str, *, single: bool) -> Any:
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items or (single and len(items) > 1) or not all(
+            isinstance(x, str) and "," not in x and _ADDRESS.fullmatch(parseaddr(x)[1]) for x in items):
+        example = "Heartbeat <heartbeat@bank.example>" if single else "[data-team@bank.example]"
+        raise _fail(where, field_name, f"must be {'an email address' if single else 'a list of email addresses'}"
+                    f" such as {example}")
+    return items[0] if single else tuple(items)
 
 
 def _route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:

@@ -99,7 +99,8 @@ def stale_message(source: str, schema: str, last_success: datetime | None, limit
     lines = [
         f"Last successful sync: {_when(last_success)} ({formatting.age(last_success, now)}); "
         f"limit {formatting.duration(limit_seconds)}",
-        f"Metrics reading it: {', '.join(metric_ids)} (their value alerts are held back while it is late)",
+        f"Metrics reading it: {', '.join(metric_ids)} (value alerts of those reading only late data are held "
+        "back while it is late)",
         f"Owner: {', '.join(owners) or 'nobody — set owners on its metrics'}",
     ]
     return {"kind": "stale", "transition": transition, "severity": "stale", "title": title, "lines": lines,
@@ -141,6 +142,20 @@ def group_message(members: list[dict[str, Any]], transition: str) -> dict[str, A
 
 def plain_text(payload: dict[str, Any]) -> str:
     return "\n".join([payload["title"], *payload["lines"], payload.get("link", "")]).strip()
+
+
+def email_subject(payload: dict[str, Any]) -> str:
+    """The title as a mail subject, saying how bad up front and, for a value, the value against its line.
+
+    e.g. "[Heartbeat] RED: Payment approval rate crossed its red line (85.0% vs 90.0%)".
+    """
+    icon, _, rest = payload["title"].partition(" ")
+    title = rest if icon in ICONS.values() else payload["title"]
+    if payload.get("transition") != "resolved" and payload.get("severity") in ("red", "amber", "error", "stale"):
+        title = f"{payload['severity'].upper()}: {title}"
+        if payload.get("kind") == "value" and payload.get("line_text"):
+            title += f" ({payload['value_text']} vs {payload['line_text']})"
+    return f"[Heartbeat] {title}"[:200]
 
 
 def slack_body(payload: dict[str, Any]) -> dict[str, Any]:

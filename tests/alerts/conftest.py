@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,58 +14,8 @@ from engine import migrations
 from engine.alerts import config as alert_config
 from engine.db import Database
 from engine.registry import sync
+from tests.alerts.receiver import Receiver
 from tests.metrics.conftest import MetricFolder
-
-
-class Receiver:
-    """An HTTP server that records every request and answers from a script (then 200).
-
-    A script item is a status code, or ("sleep", seconds) to answer 200 only after that long.
-    """
-
-    def __init__(self, script: list[Any] | None = None, reply: dict | None = None) -> None:
-        self.script = list(script or [])
-        self.reply = json.dumps(reply or {"ok": True}).encode()
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                length = int(self.headers.get("content-length", 0))
-                body = self.rfile.read(length)
-                with receiver.lock:
-                    receiver.requests.append({"path": self.path, "headers": dict(self.headers),
-                                              "json": json.loads(body or b"null")})
-                    action = receiver.script.pop(0) if receiver.script else 200
-                if isinstance(action, tuple):
-                    time.sleep(action[1])
-                    action = 200
-                try:
-                    self.send_response(action)
-                    self.send_header("content-type", "application/json")
-                    self.end_headers()
-                    self.wfile.write(receiver.reply if action == 200 else b'{"ok": false}')
-                except OSError:
-                    pass  # the client gave up (timeout test)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def bodies(self) -> list[Any]:
-        with self.lock:
-            return [r["json"] for r in self.requests]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture()

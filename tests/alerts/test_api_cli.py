@@ -112,7 +112,7 @@ def test_routing_file_errors_name_the_field():
 
 def test_the_repository_routing_file_is_valid():
     config = alert_config.load(ROOT / "alerts.yaml", {})
-    assert set(config.channels) == {"slack", "telegram", "webhook"}
+    assert set(config.channels) == {"slack", "telegram", "webhook", "email"}
     assert config.route_for("x", ()).default
 
 

@@ -1,0 +1,160 @@
+"""Issue #7's acceptance on the demo: each planted incident alerted once, each stopped source one stale alert,
+nothing else — on the real Slack path (the repository's alerts.yaml, Block Kit over HTTP to a local receiver).
+
+The demo is built at its default scale and taken through ``demo_session.first_refresh`` — what `heartbeat demo`
+runs — then the queued notifications are sent the way the demo's CLI sends them (``alerts.dispatch_once``).
+A second refresh must send nothing: no duplicate, no reminder before its interval, and no incident
+metric that only its band makes red firing late, alone (the AML backlog did, when the demo learned its bands
+after the first refresh).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import text
+
+from engine import alerts, demo_session, migrations, refresh
+from engine.compute import ComputeContext
+from engine.db import Database
+from engine.demo import DEFAULT_SCALE, INCIDENTS, build_demo, serve_rates
+from engine.ingest import IngestContext
+from engine.refresh import RefreshContext, RefreshRequest
+from engine.settings import load_settings
+from tests.alerts.receiver import Receiver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What each planted incident (engine/demo/incidents.py) must send: one message per owner, naming these metrics.
+INCIDENT_MESSAGES: dict[str, frozenset[str]] = {
+    "collateral_arrears": frozenset({"collateral_covered_by_company", "clients_in_collateral_arrears_60d"}),
+    "aml_backlog": frozenset({"aml_backlog_checks", "aml_throughput_ratio_7d"}),
+    "approval_dip": frozenset({"payment_approval_rate_24h"}),
+    "onboarding_rejections": frozenset({"onboarding_rejection_rate_7d"}),
+}
+# The stopped feeds: one stale alert per stopped source schema; their lag metrics (red) are held back by it.
+STOPPED_SOURCES = {"card_management.cards": "card_feed_lag", "currency_rate_files.daily": "rates_file_feed_lag"}
+INCIDENT_OF_STOPPED = "stale_feed"
+
+
+@dataclass
+class DemoAlerts:
+    db: Database
+    status: str
+    queued: list[dict[str, Any]]  # outbox rows right after the first refresh, before anything was sent
+    sent: list[dict[str, Any]]  # Slack bodies the receiver got after the first refresh
+    second: list[dict[str, Any]]  # … and after a second refresh
+
+
+def _outbox(db: Database) -> list[dict[str, Any]]:
+    with db.engine().connect() as conn:
+        return [dict(r) for r in conn.execute(text("SELECT * FROM heartbeat.alert_outbox ORDER BY id")).mappings()]
+
+
+@pytest.fixture(scope="module")
+def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoAlerts]:
+    prefix = f"t{uuid.uuid4().hex[:8]}_acc_"
+    files = Path(tmp_path_factory.mktemp("acceptance-demo"))
+    app_name, marts = prefix + "app", prefix + "marts"
+    created: list[str] = []
+    app: Database | None = None
+    slack = Receiver()
+    before = list(refresh.AFTER_COMPUTE)
+    with pytest.MonkeyPatch.context() as env:
+        # The repository's routing file, its Slack channel pointed at the receiver, nothing else configured.
+        env.setenv("HEARTBEAT_SLACK_WEBHOOK_URL", f"{slack.url}/services/demo")
+        for name in ("HEARTBEAT_TELEGRAM_BOT_TOKEN", "HEARTBEAT_TELEGRAM_CHAT_ID", "HEARTBEAT_ALERT_WEBHOOK_URL"):
+            env.delenv(name, raising=False)
+        try:
+            report = build_demo(server, files_dir=files, scale=DEFAULT_SCALE, prefix=prefix)
+            created.extend(report.databases.values())
+            for name in (app_name, marts):
+                server.ensure_database(name)
+                created.append(name)
+            app = Database(server.url(app_name))
+            migrations.upgrade(app.engine())
+            settings = load_settings({"HEARTBEAT_DATA_DIR": str(files), "HEARTBEAT_PORT": "3000"})
+            alerts.install(settings, app)
+            with serve_rates(report.files_dir) as api:
+                ctx = RefreshContext(
+                    app,
+                    IngestContext(db=app, marts_database=marts, pipelines_dir=files / "dlt",
+                                  source_database_prefix=prefix,
+                                  locations={"currency_rate": api.url,
+                                             "currency_rate_files": str(report.files_dir / "currency_rates")}),
+                    ComputeContext(app, marts, statement_timeout=60.0, workers=4),
+                    ROOT / "metrics",
+                )
+                _, state, _ = demo_session.first_refresh(ctx)
+                queued = _outbox(app)
+                alerts.dispatch_once(settings, app)
+                sent = slack.bodies
+                refresh.run(ctx, RefreshRequest("all", "cron"))
+                alerts.dispatch_once(settings, app)
+                second = slack.bodies[len(sent):]
+            yield DemoAlerts(app, state.status if state else "coalesced", queued, sent, second)
+        finally:
+            for hook in refresh.AFTER_COMPUTE[len(before):]:
+                refresh.AFTER_COMPUTE.remove(hook)
+            if app is not None:
+                alerts._installed.pop(app.url().render_as_string(hide_password=True), None)
+                app.dispose()
+            slack.close()
+            for name in created:
+                server.drop_database(name)
+
+
+def _slack_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if r["channel"] == "slack"]
+
+
+def _subject(payload: dict[str, Any]) -> tuple[str, Any]:
+    """What a message is about: ("stale", source.schema) or ("value", the metrics it names)."""
+    if payload["kind"] == "stale":
+        return "stale", f"{payload['source']}.{payload['schema']}"
+    members = payload.get("members") or [payload]
+    assert all(m["kind"] == "value" for m in members), payload["title"]
+    return "value", frozenset(m["metric_id"] for m in members)
+
+
+def test_the_expectations_cover_every_planted_incident():
+    assert set(INCIDENT_MESSAGES) | {INCIDENT_OF_STOPPED} == {i.id for i in INCIDENTS}
+
+
+def test_the_first_refresh_queues_one_slack_message_per_incident_and_one_stale_per_stopped_source(demo_alerts):
+    assert demo_alerts.status == "succeeded"
+    rows = _slack_rows(demo_alerts.queued)
+    assert {r["status"] for r in rows} == {"pending"}  # written within the refresh, sent by the dispatcher
+    subjects = sorted((_subject(r["payload"]) for r in rows), key=str)
+    expected = [("stale", s) for s in STOPPED_SOURCES] + [("value", m) for m in INCIDENT_MESSAGES.values()]
+    assert subjects == sorted(expected, key=str)  # each exactly once, and nothing else
+    assert all(r["transition"] == "firing" for r in rows)
+    # Other channels of a route (Telegram for AML) are recorded as skipped, never sent.
+    assert {r["status"] for r in demo_alerts.queued if r["channel"] != "slack"} <= {"skipped"}
+
+
+def test_the_receiver_got_exactly_those_messages_once_each(demo_alerts):
+    rows = _slack_rows(_outbox(demo_alerts.db))
+    assert {r["status"] for r in rows} == {"sent"}
+    assert sorted(b["text"] for b in demo_alerts.sent) == sorted(r["payload"]["title"] for r in rows)
+    assert len(demo_alerts.sent) == len(INCIDENT_MESSAGES) + len(STOPPED_SOURCES)
+    collateral = [b for b in demo_alerts.sent if "collateral_covered_by_company" in str(b)]
+    assert len(collateral) == 1 and "clients_in_collateral_arrears_60d" in str(collateral[0])
+
+
+def test_stale_sources_hold_back_their_lag_alerts(demo_alerts):
+    with demo_alerts.db.engine().connect() as conn:
+        states = {r.key: r for r in conn.execute(text("SELECT key, state, suppressed_by FROM heartbeat.alert_state"))}
+    for source, lag_metric in STOPPED_SOURCES.items():
+        assert states[f"stale:{source}"].state == "firing"
+        assert states[f"value:{lag_metric}"].state == "ok"
+        assert states[f"value:{lag_metric}"].suppressed_by == f"stale:{source}"
+
+
+def test_a_second_refresh_sends_nothing(demo_alerts):
+    assert demo_alerts.second == []
+    assert len(_slack_rows(_outbox(demo_alerts.db))) == len(demo_alerts.sent)
