@@ -213,7 +213,8 @@ def dispatch_round(engine: Engine, config, receiver: Receiver, payload: dict, co
 
 
 def beside_hung(engine: Engine, hung: Receiver, fast: Receiver, count: int, window: float) -> dict:
-    """Webhook notifications delivered in ``window`` seconds while Slack, in the same outbox, never answers."""
+    """Seconds until the webhook has all ``count`` notifications (at most ``window``) while Slack, in the same
+    outbox, never answers: each channel has a lane of its own, so the webhook should not wait."""
     channels = {"slack": {"type": "slack", "url_env": SLACK_ENV}, "webhook": {"type": "webhook", "url_env": HOOK_ENV}}
     config = alert_config.parse({
         "channels": channels, "delivery": {"timeout": f"{HUNG_TIMEOUT_S:g}s"},
@@ -226,13 +227,16 @@ def beside_hung(engine: Engine, hung: Receiver, fast: Receiver, count: int, wind
     hung.answer_after(HANG_S)
     fast.answer_after(0.0)
     received = fast.received.value
+    began = time.monotonic()
     dispatcher = Dispatcher(engine, lambda: config).start()
-    time.sleep(window)
+    while fast.received.value - received < count and time.monotonic() - began < window:
+        time.sleep(0.01)
+    seconds = time.monotonic() - began
     delivered = fast.received.value - received
     hung.answer_after(0.0)
     dispatcher.stop()
     return {"notifications": count, "window_s": window, "timeout_s": HUNG_TIMEOUT_S, "webhook_delivered": delivered,
-            "per_second": delivered / window}
+            "seconds": seconds, "per_second": delivered / seconds}
 
 
 def refresh_beside(server: Database, work: Path, receiver: Receiver, metrics: int, repeat: int) -> list[dict]:
@@ -372,8 +376,8 @@ def part_dispatch(engine: Engine, env: dict[str, str], receiver: Receiver, args:
     finally:
         hung.close()
     console.print(f"Webhook beside a hung Slack ({beside['notifications']} notifications to both, timeout "
-                  f"{HUNG_TIMEOUT_S:g} s): {beside['webhook_delivered']} webhook messages in {args.hung_window:g} s "
-                  f"= {beside['per_second']:.1f} msg/s (no target; every batch waits for its slowest send)")
+                  f"{HUNG_TIMEOUT_S:g} s): {beside['webhook_delivered']} webhook messages in {beside['seconds']:.2f} s "
+                  f"= {beside['per_second']:.1f} msg/s (no target; one lane per channel)")
     return dispatch
 
 

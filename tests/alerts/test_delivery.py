@@ -127,6 +127,24 @@ def test_a_slow_channel_does_not_hold_up_the_others(alert_db, receivers):
     assert seen[0] < 1.2  # the fast receiver did not wait for the slow one
 
 
+def test_a_hung_channel_holds_up_only_its_own_notifications(alert_db, receivers):
+    # Slack hangs until the delivery timeout on every message; 60 webhook messages queued behind
+    # the same refresh must still arrive at once, not one batch per Slack timeout.
+    hung, fast = receivers([("sleep", 3.0)] * 200), receivers()
+    config = make_config(slack=hung, webhook=fast, delivery={"timeout": "2s"})
+    for n in range(60):
+        _enqueue(alert_db, config, key=f"value:m{n}:1:firing", title=f"m{n} crossed its red line")
+    started, done = time.monotonic(), []
+
+    def all_fast_arrived() -> bool:
+        if len(fast.requests) >= 60 and not done:
+            done.append(time.monotonic() - started)
+        return bool(done)
+
+    _drain(alert_db, config, all_fast_arrived, timeout=20.0)
+    assert done[0] < 4.0
+
+
 def test_unconfigured_channels_are_recorded_as_skipped_not_sent(alert_db):
     from engine.alerts import config as alert_config
 
