@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -55,6 +57,20 @@ def db(server: Database, db_name: str) -> Database:
 def settings(db: Database) -> Settings:
     """Settings of a Heartbeat process pointed at the session database."""
     return load_settings(app_environ(db))
+
+
+@contextmanager
+def scratch_database(server: Database, prefix: str) -> Iterator[Database]:
+    """A migrated database of its own for one test, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    server.ensure_database(name)
+    database = Database(server.url(name))
+    migrations.upgrade(database.engine())
+    try:
+        yield database
+    finally:
+        database.dispose()
+        server.drop_database(name)
 
 
 def app_environ(db: Database, **extra: str) -> dict[str, str]:

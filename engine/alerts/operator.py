@@ -26,17 +26,22 @@ class AlertNotFound(HeartbeatError):
     pass
 
 
+def _check_end(field: str, end: datetime, now: datetime, why: str = "") -> None:
+    """An end time must be zoned, in the future, and within MAX_SILENCE of now."""
+    if end.tzinfo is None:
+        raise AlertInputError(field, "must carry a time zone, e.g. 2026-12-01T09:00:00Z")
+    if end <= now:
+        raise AlertInputError(field, "must be in the future")
+    if end - now > MAX_SILENCE:
+        raise AlertInputError(field, f"must be within {MAX_SILENCE.days} days{why}")
+
+
 def add_silence(engine: Engine, *, metric_id: str | None, tag: str | None, ends_at: datetime, reason: str,
                 created_by: str, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(timezone.utc)
     if (metric_id is None) == (tag is None):
         raise AlertInputError("metric_id", "give exactly one of metric_id or tag")
-    if ends_at.tzinfo is None:
-        raise AlertInputError("ends_at", "must carry a time zone, e.g. 2026-12-01T09:00:00Z")
-    if ends_at <= now:
-        raise AlertInputError("ends_at", "must be in the future")
-    if ends_at - now > MAX_SILENCE:
-        raise AlertInputError("ends_at", f"must be within {MAX_SILENCE.days} days: silences never last forever")
+    _check_end("ends_at", ends_at, now, ": silences never last forever")
     if not reason.strip():
         raise AlertInputError("reason", "must say why (it is shown while the silence lasts)")
     with engine.begin() as conn:
@@ -59,12 +64,7 @@ def acknowledge(engine: Engine, alert_id: int, *, by: str, comment: str, until: 
     now = now or datetime.now(timezone.utc)
     if not by.strip():
         raise AlertInputError("by", "must name who acknowledges")
-    if until.tzinfo is None:
-        raise AlertInputError("until", "must carry a time zone, e.g. 2026-12-01T09:00:00Z")
-    if until <= now:
-        raise AlertInputError("until", "must be in the future")
-    if until - now > MAX_SILENCE:
-        raise AlertInputError("until", f"must be within {MAX_SILENCE.days} days")
+    _check_end("until", until, now)
     with engine.begin() as conn:
         row = conn.execute(text(
             "UPDATE heartbeat.alert_state SET acked_by = :by, ack_comment = :comment, acked_until = :until "

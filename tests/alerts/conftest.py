@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -10,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from engine import migrations
 from engine.alerts import config as alert_config
 from engine.db import Database
 from engine.registry import sync
 from tests.alerts.receiver import Receiver
 from tests.metrics.conftest import MetricFolder
+from tests.conftest import scratch_database
 
 
 @pytest.fixture()
@@ -34,13 +33,8 @@ def receivers():
 @pytest.fixture()
 def alert_db(server: Database):
     """A migrated database of its own."""
-    name = f"hb_alerts_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    database = Database(server.url(name))
-    migrations.upgrade(database.engine())
-    yield database
-    database.dispose()
-    server.drop_database(name)
+    with scratch_database(server, "hb_alerts") as database:
+        yield database
 
 
 @pytest.fixture()

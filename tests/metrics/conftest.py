@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import textwrap
-import uuid
 from pathlib import Path
 
 import pytest
 
-from engine import migrations
 from engine.db import Database
+from tests.conftest import scratch_database
 
 
 @pytest.fixture()
 def fresh_db(server: Database):
     """A migrated database of its own, so a sync can retire freely."""
-    name = f"hb_metrics_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    database = Database(server.url(name))
-    migrations.upgrade(database.engine())
-    yield database
-    database.dispose()
-    server.drop_database(name)
+    with scratch_database(server, "hb_metrics") as database:
+        yield database
 
 
 HEADER = {

@@ -7,28 +7,23 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from engine import migrations, scheduler as sched
+from engine import scheduler as sched
 from engine.db import Database
 from engine.scheduler import ScheduledJob, Scheduler
+from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
 def app_db(server: Database):
-    name = f"hb_sched_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    db = Database(server.url(name))
-    migrations.upgrade(db.engine())
-    yield db
-    db.dispose()
-    server.drop_database(name)
+    with scratch_database(server, "hb_sched") as db:
+        yield db
 
 
 def _leader_pid(db: Database) -> int | None:
