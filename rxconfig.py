@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from engine.settings import load_settings
+from engine.core.settings import load_settings
 
 _settings = load_settings()
 

@@ -1,14 +1,14 @@
 """Alembic environment of schema ``heartbeat``.
 
-The connection comes from the caller (``engine.migrations`` passes one in
+The connection comes from the caller (``engine.store.migrations`` passes one in
 ``config.attributes["connection"]``) or from Heartbeat's settings when alembic
 is run by hand.
 """
 
-from alembic import context
 from sqlalchemy import text
 
-from engine.models import SCHEMA, metadata
+from alembic import context
+from engine.store.models import SCHEMA, metadata
 
 config = context.config
 

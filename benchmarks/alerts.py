@@ -18,7 +18,7 @@ scratch databases of its own (dropped at the end) and measures three things:
    webhook gets in ``--hung-window`` seconds while Slack, in the same outbox,
    never answers.
 3. A real ``engine.refresh.run`` (ingest of a small webbank.core, compute,
-   the alert hook ``engine.alerts.install`` registers) beside a running
+   the alert hook ``engine.alerts.evaluator`` returns) beside a running
    dispatcher, with the receiver answering at once and with it hanging:
    the refresh must take as long either way (the hook only writes rows).
 
@@ -53,14 +53,18 @@ from sqlalchemy import Engine, event, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import alerts, migrations, read_model, refresh, registry  # noqa: E402
-from engine.alerts import config as alert_config, outbox  # noqa: E402
+from engine import alerts, refresh  # noqa: E402
+from engine.alerts import config as alert_config  # noqa: E402
+from engine.alerts import outbox
 from engine.alerts.outbox import Dispatcher  # noqa: E402
-from engine.compute import ComputeContext  # noqa: E402
-from engine.db import Database, open_database  # noqa: E402
+from engine.core.db import Database, open_database  # noqa: E402
+from engine.core.settings import load_settings  # noqa: E402
 from engine.ingest import IngestContext  # noqa: E402
+from engine.metrics import registry
+from engine.metrics.compute import ComputeContext  # noqa: E402
+from engine.read import cards
 from engine.refresh import RefreshContext, RefreshRequest  # noqa: E402
-from engine.settings import load_settings  # noqa: E402
+from engine.store import migrations
 
 EVALUATION_TARGET_S = 1.0
 # A refresh beside a hung channel may take this much longer than beside a fast one (medians; the box is
@@ -182,7 +186,7 @@ def evaluation_round(engine: Engine, config, ids: list[str], statements: list[in
             set_values(engine, value)
         now = start + timedelta(minutes=minutes)
         began = time.perf_counter()
-        read_model.metric_cards(engine, now, history_days=0)
+        cards.metric_cards(engine, now, history_days=0)
         cards_s = time.perf_counter() - began
         before, began = statements[0], time.perf_counter()
         summary = alerts.evaluate(engine, config, link_base=LINK, computed=ids, now=now)
@@ -263,13 +267,14 @@ def refresh_beside(server: Database, work: Path, receiver: Receiver, metrics: in
         os.environ[SLACK_ENV] = receiver.url
         settings = load_settings({"HEARTBEAT_ALERTS_FILE": str(routing_file), "HEARTBEAT_DATA_DIR": str(work),
                                   "HEARTBEAT_METRICS_DIR": str(work / "refresh-metrics")})
+        marks: dict[str, float] = {}
+        # The hook the composition root wires (alerts.evaluator), between our two marks.
+        hooks = (lambda *_: marks.__setitem__("hook", time.perf_counter()), alerts.evaluator(settings, db),
+                 lambda *_: marks.__setitem__("hooked", time.perf_counter()))
         ctx = RefreshContext(db, IngestContext(db=db, marts_database=marts, pipelines_dir=work / "dlt",
                                                source_database_prefix=prefix),
-                             ComputeContext(db, marts, statement_timeout=30.0, workers=2), work / "refresh-metrics")
-        marks: dict[str, float] = {}
-        refresh.AFTER_COMPUTE.append(lambda *_: marks.__setitem__("hook", time.perf_counter()))
-        alerts.install(settings, db)  # what context_for does in the app: the hook between our two marks
-        refresh.AFTER_COMPUTE.append(lambda *_: marks.__setitem__("hooked", time.perf_counter()))
+                             ComputeContext(db, marts, statement_timeout=30.0, workers=2), work / "refresh-metrics",
+                             after_compute=hooks)
         dispatcher = alerts.start_dispatcher(settings, db)
         runs: list[dict] = []
         for receiver_mode, delay in (("fast", 0.0), ("hung", HANG_S)):

@@ -28,9 +28,9 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine import migrations  # noqa: E402
-from engine.db import Database, open_database  # noqa: E402
-from engine.settings import load_settings  # noqa: E402
+from engine.core.db import Database, open_database  # noqa: E402
+from engine.core.settings import load_settings  # noqa: E402
+from engine.store import migrations  # noqa: E402
 
 TOKEN = "bench-operator-token"
 console = Console()
@@ -70,11 +70,11 @@ def fill(db: Database, metrics: int, days: int) -> None:
 
 def serve(url: str, port: int, metrics_dir: str) -> None:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from engine.api import create_api
-    from engine.db import Database
+    from engine.core.db import Database
     from engine.runtime import Runtime
-    from sqlalchemy.engine import make_url
 
     settings = load_settings({"HEARTBEAT_OPERATOR_TOKEN": TOKEN, "HEARTBEAT_METRICS_DIR": metrics_dir,
                               "HEARTBEAT_LOG_LEVEL": "WARNING"})
@@ -113,7 +113,7 @@ def measure(url: str, requests: int) -> dict[str, float]:
 
 def build_time(db: Database, repeat: int = 5) -> float:
     """Milliseconds to build the cockpit body from the database (what a change costs once), best of ``repeat``."""
-    from engine.api_metrics import _render_cockpit
+    from engine.api.metrics import _render_cockpit
 
     best = float("inf")
     for _ in range(repeat):

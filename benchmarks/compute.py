@@ -7,7 +7,7 @@ Run on demand (not a test), against a data dir where a scale-1 demo has been lan
 
 It syncs metrics/ into that data dir's registry, runs one untimed warm-up pass
 (so both timed passes find the same warm cache), then times
-``engine.compute.compute_many`` over every active metric serially (one worker)
+``engine.metrics.compute.compute_many`` over every active metric serially (one worker)
 and with the pool, and prints the totals, the five slowest metrics and the
 targets of issue #4: every value SQL under 5 s, all metrics within 30 s with
 the pool. Like ``heartbeat compute``, each pass writes today's history rows of
@@ -53,7 +53,7 @@ def _demo_scale(data_dir: Path) -> str:
 
 def _timed_pass(ctx, workers: int, repeat: int):
     """(best wall seconds, results of the best pass) over ``repeat`` passes of compute_many."""
-    from engine.compute import compute_many
+    from engine.metrics.compute import compute_many
 
     best = None
     for _ in range(repeat):
@@ -81,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
     from sqlalchemy import text
 
-    from engine import registry, runtime
-    from engine.compute import ComputeContext, compute_many
+    from engine import runtime
+    from engine.metrics import registry
+    from engine.metrics.compute import ComputeContext, compute_many
 
     console = Console()
     rt = runtime.get()

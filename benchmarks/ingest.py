@@ -98,7 +98,7 @@ def _child_ingest(task: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     from sqlalchemy.engine import make_url
 
-    from engine.db import Database
+    from engine.core.db import Database
     from engine.ingest import IngestContext, run_one
     from engine.sources import SourceSpec, get_source
 
@@ -508,10 +508,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     warnings.simplefilter("ignore")
-    from engine import migrations
-    from engine.db import Database, open_database
+    from engine.core.db import Database, open_database
+    from engine.core.settings import load_settings
     from engine.demo import build_demo
-    from engine.settings import load_settings
+    from engine.store import migrations
 
     # Piped into a file, rich would wrap the tables at 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=180)

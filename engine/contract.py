@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+# A metric id is its file name: what every surface (file, API path, page route) accepts.
+METRIC_ID_PATTERN = r"^[a-z][a-z0-9_]{1,62}$"
+
 
 class Status(StrEnum):
     RED = "red"

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from engine import formatting, runtime
+from engine import runtime
 from engine.alerts import config as alert_config
-from engine.alerts import operator
+from engine.alerts import silences
+from engine.core import formatting
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def _read() -> dict:
         config, problem = alert_config.load(rt.settings.alerts_file), ""
     except alert_config.AlertConfigError as exc:
         config, problem = None, str(exc)
-    view = operator.overview(rt.db.engine(), config, now=now)
+    view = silences.overview(rt.db.engine(), config, now=now)
     mask = config.mask if config else (lambda text: text)
 
     def alert_row(a: dict) -> dict[str, str]:

@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from engine import formatting, read_model, runtime, screens
-from engine.alerts import operator as alert_operator
+from engine import runtime
+from engine.alerts import silences as alert_operator
+from engine.core import formatting
+from engine.read import jobs, screens
+from engine.read.cards import metric_cards
 from heartbeat_app import tiles
 
 log = logging.getLogger(__name__)
@@ -33,15 +36,15 @@ def _snapshot(page: int) -> dict:
     tz = ZoneInfo(rt.settings.timezone)
     now = datetime.now(timezone.utc)
     engine = rt.db.engine()
-    cards = read_model.metric_cards(engine, now)
+    cards = metric_cards(engine, now)
     try:
         marks = alert_operator.marks(engine, now)
     except Exception:  # alert marks are a decoration: a failure must not blank the wall
         log.warning("reading alert marks failed", exc_info=True)
         marks = {}
     board = tiles.board(cards, tz, now, page, marks)
-    last = read_model.last_successful_refresh(engine)
-    job = read_model.active_job(engine)
+    last = jobs.last_successful_refresh(engine)
+    job = jobs.active_job(engine)
     frozen = ""
     if last is not None and (now - last).total_seconds() > rt.settings.frozen_after:
         frozen = (f"Frozen since {tiles.clock_text(last, tz, now)}: no refresh has succeeded for "

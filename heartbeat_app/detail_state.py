@@ -1,7 +1,7 @@
 """State of a metric's page (`/metrics/<id>`) and of operator mode.
 
 Reads go through the engine's read model; writes go through
-``engine.operator_edits`` — the same validation and change trail as the REST
+``engine.metrics.edits`` — the same validation and change trail as the REST
 API. The operator token lives in the browser (localStorage) and is checked
 here, on the server, on every write event: the "unlocked" flag only decides
 which controls are drawn, it never authorises anything.
@@ -20,11 +20,20 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from engine import formatting, operator_edits, read_model, runtime
+from engine import runtime
 from engine.contract import Crossing
-from engine.read_model import MetricCard, MetricProfile
+from engine.core import formatting
+from engine.metrics import edits
+from engine.read.cards import (
+    MetricCard,
+    MetricProfile,
+    metric_cards,
+    metric_changes,
+    metric_computations,
+    metric_profile,
+)
 from heartbeat_app.components import history_chart
-from heartbeat_app.operator_state import NO_TOKEN, WRITES_DISABLED, WRONG_TOKEN, OperatorState, token_problem
+from heartbeat_app.operator_state import NO_TOKEN, WRITES_DISABLED, WRONG_TOKEN, OperatorState, token_problem  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -191,8 +200,8 @@ def _read(metric_id: str) -> dict[str, Any] | None:
     """Everything the page shows, from the read model (None: no such active metric). Runs in a thread."""
     engine = runtime.get().db.engine()
     now = datetime.now(timezone.utc)
-    cards = read_model.metric_cards(engine, now, history_days=HISTORY_DAYS, ids=[metric_id])
-    profile = read_model.metric_profile(engine, metric_id)
+    cards = metric_cards(engine, now, history_days=HISTORY_DAYS, ids=[metric_id])
+    profile = metric_profile(engine, metric_id)
     if not cards or profile is None:
         return None
     card = cards[0]
@@ -204,8 +213,8 @@ def _read(metric_id: str) -> dict[str, Any] | None:
         "sources": profile.sources,
         "facts": _facts(card, profile, tz),
         "computations": [_computation_row(r, card, tz)
-                         for r in read_model.metric_computations(engine, metric_id, COMPUTATIONS_SHOWN)],
-        "changes": [_change_row(r, card, tz) for r in read_model.metric_changes(engine, metric_id, CHANGES_SHOWN)],
+                         for r in metric_computations(engine, metric_id, COMPUTATIONS_SHOWN)],
+        "changes": [_change_row(r, card, tz) for r in metric_changes(engine, metric_id, CHANGES_SHOWN)],
         "figure": history_chart.figure(card, now.date()),
         "inputs": {
             "owner": card.owner or "",
@@ -235,9 +244,9 @@ def _parse_thresholds(form: dict[str, Any], current: dict[str, Any]) -> dict[str
             try:
                 value = float(raw)
             except ValueError:
-                raise operator_edits.EditRejected(field, f"{raw[:40]!r} is not a number") from None
+                raise edits.EditRejected(field, f"{raw[:40]!r} is not a number") from None
             if not math.isfinite(value):
-                raise operator_edits.EditRejected(field, "must be a finite number")
+                raise edits.EditRejected(field, "must be a finite number")
         if value != current.get(field):
             changed[field] = value
     raw = str(form.get("target_due_date", "")).strip()
@@ -247,16 +256,16 @@ def _parse_thresholds(form: dict[str, Any], current: dict[str, Any]) -> dict[str
         try:
             due = date.fromisoformat(raw)
         except ValueError:
-            raise operator_edits.EditRejected("target_due_date", "must be a date (YYYY-MM-DD)") from None
+            raise edits.EditRejected("target_due_date", "must be a date (YYYY-MM-DD)") from None
     if due != current.get("target_due_date"):
         changed["target_due_date"] = due
     return changed
 
 
 def _problem_text(exc: Exception) -> str:
-    if isinstance(exc, operator_edits.EditRejected):
+    if isinstance(exc, edits.EditRejected):
         return f"{FIELD_LABEL.get(exc.field, exc.field)}: {exc.reason}. Nothing was changed."
-    if isinstance(exc, operator_edits.MetricNotFound):
+    if isinstance(exc, edits.MetricNotFound):
         return "This metric no longer exists (it was retired or removed). Nothing was changed."
     return "The edit failed on the server; nothing was changed. See the app log."
 
@@ -344,7 +353,7 @@ class DetailState(OperatorState):
         metric_id = self._metric_id()
         try:
             result = await asyncio.to_thread(edit, runtime.get().db.engine(), metric_id)
-        except (operator_edits.EditRejected, operator_edits.MetricNotFound) as exc:
+        except (edits.EditRejected, edits.MetricNotFound) as exc:
             setattr(self, f"{kind}_message", _problem_text(exc))
             return
         except Exception as exc:
@@ -364,7 +373,7 @@ class DetailState(OperatorState):
             return
         if not self._authorized("owner"):
             return
-        await self._write("owner", lambda engine, mid: operator_edits.set_verification(
+        await self._write("owner", lambda engine, mid: edits.set_verification(
             engine, mid, actor=ACTOR, owner=new or None))
 
     @rx.event
@@ -372,7 +381,7 @@ class DetailState(OperatorState):
         state = value if isinstance(value, str) else (value[0] if value else "")
         if not self._authorized("verification"):
             return
-        await self._write("verification", lambda engine, mid: operator_edits.set_verification(
+        await self._write("verification", lambda engine, mid: edits.set_verification(
             engine, mid, actor=ACTOR, verification_state=state))
 
     @rx.event
@@ -381,12 +390,12 @@ class DetailState(OperatorState):
             return
         try:
             values = _parse_thresholds(form_data, self._current)
-        except operator_edits.EditRejected as exc:
+        except edits.EditRejected as exc:
             self.thresholds_message = _problem_text(exc)
             return
         if not values:
             self.saved_message = "Nothing to save: the lines are as they were."
             return
         today = datetime.now(timezone.utc).date()
-        await self._write("thresholds", lambda engine, mid: operator_edits.set_thresholds(
+        await self._write("thresholds", lambda engine, mid: edits.set_thresholds(
             engine, mid, actor=ACTOR, today=today, **values))

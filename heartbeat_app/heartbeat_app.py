@@ -7,7 +7,8 @@ import logging
 
 import reflex as rx
 
-from engine import api, app_services
+from engine import api
+from engine.runtime import services
 from heartbeat_app.pages import alerts, audit, cockpit, docs, metric_detail
 from heartbeat_app.state import ShellState
 
@@ -17,11 +18,11 @@ log = logging.getLogger(__name__)
 @contextlib.asynccontextmanager
 async def _services():
     """Migrate, then run the scheduler for as long as this worker lives."""
-    services = app_services.start()
+    running = services.start()
     try:
         yield
     finally:
-        services.stop()
+        running.stop()
 
 
 app = rx.App(

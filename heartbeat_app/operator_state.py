@@ -10,6 +10,7 @@ import reflex as rx
 
 from engine import refresh, runtime
 from engine.refresh import RefreshRequest
+from engine.runtime import wiring
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,6 @@ class OperatorState(rx.State):
             self.recompute_message = problem
             return
         rt = runtime.get()
-        started = refresh.start(refresh.context_for(rt.settings, rt.db), RefreshRequest("all", "ui"))
+        started = refresh.start(wiring.refresh_context(rt.settings, rt.db), RefreshRequest("all", "ui"))
         self.recompute_message = (f"joined the running refresh (job {started.job_id})" if started.coalesced
                                   else f"refresh started (job {started.job_id})")

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 
 import reflex as rx
 
-from engine import formatting, read_model, runtime
+from engine import runtime
+from engine.core import formatting
+from engine.read import jobs
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,7 @@ class ShellState(rx.State):
     @rx.event
     def load_shell(self):
         try:
-            moment = read_model.last_successful_refresh(runtime.get().db.engine())
+            moment = jobs.last_successful_refresh(runtime.get().db.engine())
         except Exception:
             log.exception("reading the last refresh failed")
             self.last_refresh = "unknown"

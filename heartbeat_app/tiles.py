@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine import formatting
 from engine.contract import Freshness, Status
-from engine.read_model import MetricCard
+from engine.core import formatting
+from engine.read.cards import MetricCard
 
 SPARK_W, SPARK_H = 100.0, 30.0
 # Non-red tiles per page when the attention area rotates (reds are on every page).

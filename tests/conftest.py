@@ -15,9 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from engine import migrations
-from engine.db import Database, open_database
-from engine.settings import Settings, load_settings
+from engine.core.db import Database, open_database
+from engine.core.settings import Settings, load_settings
+from engine.store import migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"

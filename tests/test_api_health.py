@@ -10,11 +10,11 @@ import httpx
 import pytest
 import uvicorn
 
-from engine import migrations
 from engine.api import create_api
-from engine.db import Database
+from engine.core.db import Database
+from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from engine.settings import load_settings
+from engine.store import migrations
 from tests.running_app import free_port
 
 

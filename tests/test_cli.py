@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import migrations
-from engine.db import Database
+from engine.core.db import Database
+from engine.store import migrations
 
 HEARTBEAT = str(Path(sys.executable).parent / "heartbeat")
 ROOT = Path(__file__).resolve().parents[1]

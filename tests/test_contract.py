@@ -133,7 +133,7 @@ def test_freshness_without_a_sync_is_unknown_not_fresh():
 
 
 def test_every_period_has_freshness_limits_with_late_before_stale():
-    from engine.models import PERIODS
+    from engine.store.models import PERIODS
 
     assert set(FRESHNESS_LIMITS) == set(PERIODS)
     for limits in FRESHNESS_LIMITS.values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import formatting
+from engine.core import formatting
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from engine import migrations
-from engine.db import Database
-from engine.models import SCHEMA, metadata
+from alembic import command
+from engine.core.db import Database
+from engine.store import migrations
+from engine.store.models import SCHEMA, metadata
 
 TABLES = {
     "metric_registry", "metric_history", "audit_cut_registry", "audit_cut_snapshot",

@@ -15,10 +15,10 @@ import reflex as rx
 from sqlalchemy import text
 
 from engine import runtime
-from engine.db import Database
+from engine.core.db import Database
+from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from engine.settings import load_settings
-from engine.write_guard import open_for_sync
+from engine.store.write_guard import open_for_sync
 from heartbeat_app import detail_state
 from heartbeat_app.detail_state import DetailState, OperatorState
 from tests.conftest import app_environ

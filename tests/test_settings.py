@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.settings import SETTINGS, SettingsError, load_settings
+from engine.core.settings import SETTINGS, SettingsError, load_settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from engine.db import Database
-from engine.models import CONFIG_COLUMNS
-from engine.write_guard import open_for_sync
+from engine.core.db import Database
+from engine.store.models import CONFIG_COLUMNS
+from engine.store.write_guard import open_for_sync
 
 ROW = {
     "id": "guard_probe", "name": "Guard probe", "value_sql": "SELECT 1", "period": "24h",

@@ -7,15 +7,16 @@ Create Date: 2026-11-26 14:59:38.264334
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 # The write guard: config columns of metric_registry change only inside the
 # metric sync, which sets the transaction-local flag heartbeat.sync = 'on'.
 # Operator columns (thresholds, owner, verification) and runtime columns
 # (benchmark) stay writable. Frozen here; tests/test_write_guard.py checks it
-# against engine.models.CONFIG_COLUMNS.
+# against engine.store.models.CONFIG_COLUMNS.
 GUARDED = (
     "id", "name", "how_to_read", "methodology", "sources", "source_schemas",
     "value_sql", "history_sql", "period", "unit", "currency", "direction",

@@ -8,9 +8,9 @@ Create Date: 2026-11-26 15:37:04.729742
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0003'

@@ -7,9 +7,9 @@ Create Date: 2026-11-26 16:01:47.812184
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 
+from alembic import op
 
 # The tables whose changes a surface can see.
 WATCHED = ("metric_registry", "metric_history", "refresh_job")

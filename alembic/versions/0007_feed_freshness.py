@@ -7,9 +7,9 @@ Create Date: 2026-11-26 16:51:52.307494
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'

@@ -1,33 +1,28 @@
 """Alerting: the same contract as the screen, told to people through an outbox.
 
+May import ``engine.read``, ``engine.ingest.ledger``, ``engine.contract`` and ``engine.core`` — never
+``engine.refresh``: a refresh reaches alerting through the hook ``evaluator`` returns, wired by
+``engine.runtime.wiring``.
+
 Modules: ``config`` (the routing file), ``machine`` (the pure state machine),
 ``evaluate`` (after each refresh: states + notifications in one transaction),
-``messages`` (what a notification says), ``channels`` (Slack, Telegram,
-webhook over HTTP), ``smtp`` (email), ``outbox`` (the dispatcher),
-``operator`` (silences, acknowledgements, the overview).
+``messages`` (what a notification says), ``channels/`` (HTTP: Slack, Telegram,
+webhook; SMTP: email), ``outbox`` (the dispatcher), ``silences`` (silences,
+acknowledgements, the overview).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 from typing import Callable
-
-from sqlalchemy import text
 
 from engine.alerts import config as alert_config
 from engine.alerts.evaluate import evaluate
 from engine.alerts.outbox import Dispatcher, Outcome, deliver_due
-from engine.db import Database
-from engine.settings import Settings
+from engine.core.db import Database
+from engine.core.settings import Settings
 
 log = logging.getLogger(__name__)
-
-_installed: dict[str, Callable] = {}
-_lock = threading.Lock()
-
 
 def loader(settings: Settings) -> Callable[[], alert_config.AlertConfig]:
     """Read the routing file on each use: it is small, and an edit takes effect on the next refresh.
@@ -53,46 +48,21 @@ def loader(settings: Settings) -> Callable[[], alert_config.AlertConfig]:
     return load
 
 
-def install(settings: Settings, db: Database) -> None:
-    """Register the evaluation in ``refresh.AFTER_COMPUTE`` once per database (idempotent).
+def evaluator(settings: Settings, db: Database) -> Callable[[int, list], None]:
+    """The after-compute hook of a refresh on ``db``: evaluate the rules of the metrics it computed.
 
     The hook only writes rows; sending is the dispatcher's job, so a slow
     channel never holds up a refresh.
     """
-    from engine import refresh  # engine.refresh imports this package lazily; avoid a cycle
+    load = loader(settings)
 
-    key = db.url().render_as_string(hide_password=True)
-    with _lock:
-        if key in _installed:
-            return
-        load = loader(settings)
+    def after_compute(job_id: int, results: list) -> None:
+        summary = evaluate(db.engine(), load(), link_base=settings.link_base,
+                           computed=[r.metric_id for r in results])
+        if summary.transitions:
+            log.info("alerts after job %s: %s", job_id, summary.transitions)
 
-        def after_compute(job_id: int, results: list) -> None:
-            # The hook list is per process and knows no database; a process that serves several
-            # databases (tests do) must evaluate only the one this job runs on.
-            if not _runs_here(db, job_id):
-                return
-            summary = evaluate(db.engine(), load(), link_base=settings.link_base,
-                               computed=[r.metric_id for r in results])
-            if summary.transitions:
-                log.info("alerts after job %s: %s", job_id, summary.transitions)
-
-        _installed[key] = after_compute
-        refresh.AFTER_COMPUTE.append(after_compute)
-
-
-def _runs_here(db: Database, job_id: int) -> bool:
-    """True when ``job_id`` is running in this process on ``db`` (the ledger records pid and host)."""
-    try:
-        with db.engine().connect() as conn:
-            return conn.execute(
-                text("SELECT 1 FROM heartbeat.refresh_job WHERE id = :id AND status = 'running' "
-                     "AND pid = :pid AND host = :host"),
-                {"id": job_id, "pid": os.getpid(), "host": socket.gethostname()},
-            ).first() is not None
-    except Exception:  # another process's database, or one that is gone: not ours
-        log.debug("alert hook: job %s is not on %s", job_id, db.url().render_as_string(hide_password=True))
-        return False
+    return after_compute
 
 
 def start_dispatcher(settings: Settings, db: Database) -> Dispatcher:
@@ -117,4 +87,4 @@ def dispatch_once(settings: Settings, db: Database, *, passes: int = 10) -> list
     return outcomes
 
 
-__all__ = ["evaluate", "install", "start_dispatcher", "dispatch_once", "Dispatcher", "loader"]
+__all__ = ["evaluate", "evaluator", "start_dispatcher", "dispatch_once", "Dispatcher", "loader"]

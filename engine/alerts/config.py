@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from engine.errors import HeartbeatError
+from engine.core.errors import HeartbeatError
 
 SEVERITIES = ("red", "amber", "error", "stale")
 CHANNEL_TYPES = ("slack", "telegram", "webhook", "email")
@@ -337,7 +337,7 @@ def load(path: Path, environ: Mapping[str, str] | None = None) -> AlertConfig:
     except yaml.YAMLError as exc:
         raise AlertConfigError(f"{path}: not valid YAML ({exc})") from None
     config = parse(data, env, path.name)
-    from engine.logs import add_secrets  # the log handlers must never write a channel secret
+    from engine.core.logs import add_secrets  # the log handlers must never write a channel secret
 
     add_secrets(config.secrets())
     return AlertConfig(**{**config.__dict__, "path": path})

@@ -1,7 +1,7 @@
 """Evaluate alerts after a refresh: judge each computed metric with the read model, step its state machine,
 and write the state and its notifications in one transaction.
 
-The status comes from ``read_model.metric_cards`` — the contract's function,
+The status comes from ``cards.metric_cards`` — the contract's function,
 against the registry's current thresholds — so an alert can never disagree
 with the tile. This module only decides *when to tell whom*.
 """
@@ -18,10 +18,12 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, Engine, text
 
-from engine import contract, read_model, sync_ledger
+from engine import contract
 from engine.alerts import messages, outbox
 from engine.alerts.config import AlertConfig
 from engine.alerts.machine import Rule, State, Step, step
+from engine.ingest import ledger
+from engine.read.cards import metric_cards
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +138,12 @@ def evaluate(engine: Engine, config: AlertConfig, *, link_base: str, computed: I
     (None: all). Staleness is judged for every (source, schema) that active metrics read."""
     now = now or datetime.now(timezone.utc)
     summary = Summary()
-    cards = {card.id: card for card in read_model.metric_cards(engine, now, history_days=0)}
+    cards = {card.id: card for card in metric_cards(engine, now, history_days=0)}
     with engine.connect() as conn:
         reads = {row.id: [tuple(s.split(".", 1)) for s in (row.source_schemas or []) if "." in s]
                  for row in conn.execute(text(
                      "SELECT id, source_schemas FROM heartbeat.metric_registry WHERE retired_at IS NULL"))}
-    syncs = sync_ledger.last_syncs(engine)
+    syncs = ledger.last_syncs(engine)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for metric_id, pairs in reads.items():
         if metric_id in cards:

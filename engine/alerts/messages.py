@@ -11,7 +11,7 @@ import html
 from datetime import datetime
 from typing import Any
 
-from engine import formatting
+from engine.core import formatting
 
 LINE_NAMES = {"alert": "red line", "norm": "amber line", "band": "typical band"}
 ICONS = {"red": "🔴", "amber": "🟠", "error": "⚠️", "stale": "⏳", "resolved": "✅", "info": "ℹ️"}

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, text
 
 from engine.alerts import channels as channel_io
 from engine.alerts.config import AlertConfig
-from engine.errors import HeartbeatError
+from engine.core.errors import HeartbeatError
 
 log = logging.getLogger(__name__)
 

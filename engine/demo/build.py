@@ -24,7 +24,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.demo import aml, cards, rates, webbank
 from engine.demo.pg import connect, count_rows
 from engine.demo.plan import GENERATOR_VERSION, DemoError, Plan, normalise_now, utc_now

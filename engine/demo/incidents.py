@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import psycopg
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.demo import aml, cards, webbank
 from engine.demo.plan import ARREARS_COMPANY, ARREARS_MONTHLY_COLLATERAL, ARREARS_MONTHS
 

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import psycopg
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.demo import aml, cards, webbank
 from engine.demo.build import SOURCE_TABLES, database_names, read_meta
 from engine.demo.pg import connect, max_id

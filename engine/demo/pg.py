@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.demo.plan import DemoError
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from engine.core.errors import HeartbeatError
 from engine.demo.random_sql import Rand
-from engine.errors import HeartbeatError
 
 # Bump when generated data changes shape, so an old build is rebuilt, not reused.
 GENERATOR_VERSION = 1

@@ -15,8 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 import reflex as rx
 
-from engine import formatting
-from engine.read_model import MetricCard
+from engine.core import formatting
+from engine.read.cards import MetricCard
 
 HEIGHT = 520
 # A due date at most this far after today widens the time axis to show it;

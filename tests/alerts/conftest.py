@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import text
 
 from engine.alerts import config as alert_config
-from engine.db import Database
-from engine.registry import sync
+from engine.core.db import Database
+from engine.metrics.registry import sync
 from tests.alerts.receiver import Receiver
-from tests.metrics.conftest import MetricFolder
 from tests.conftest import scratch_database
+from tests.metrics.conftest import MetricFolder
 
 
 @pytest.fixture()

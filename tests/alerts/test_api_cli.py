@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.alerts import evaluate
 from engine.alerts import config as alert_config
+from engine.alerts import evaluate
+from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from engine.settings import load_settings
 from tests.alerts.conftest import make_config
 from tests.api.conftest import ServedApi, auth, client, synced, world  # noqa: F401 (fixture)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import logging
 import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import text
@@ -56,16 +57,13 @@ def test_the_refresh_that_detects_a_red_metric_yields_exactly_one_slack_message(
     def hook(job_id, results):
         evaluate(ctx.db.engine(), config, link_base="http://hb", computed=[r.metric_id for r in results])
 
-    refresh.AFTER_COMPUTE.append(hook)
-    try:
-        _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))
-        assert state.status == "succeeded", state.error
-        assert [r["status"] for r in _rows(ctx.db)] == ["pending"]  # written within the refresh
-        _drain(ctx.db, config, lambda: len(slack.bodies) >= 1)
-        _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))  # still red: no second message
-        _drain(ctx.db, config, lambda: True)
-    finally:
-        refresh.AFTER_COMPUTE.remove(hook)
+    ctx = replace(ctx, after_compute=(hook,))
+    _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))
+    assert state.status == "succeeded", state.error
+    assert [r["status"] for r in _rows(ctx.db)] == ["pending"]  # written within the refresh
+    _drain(ctx.db, config, lambda: len(slack.bodies) >= 1)
+    _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))  # still red: no second message
+    _drain(ctx.db, config, lambda: True)
     assert len(slack.bodies) == 1
     body = slack.bodies[0]
     assert body["text"] == "🔴 Payment approval rate crossed its red line"
@@ -97,7 +95,7 @@ def test_a_receiver_that_times_out_is_retried_and_later_delivered(alert_db, rece
 
 
 def test_after_k_failures_a_notification_is_a_dead_letter(alert_db, receivers):
-    from engine.alerts import operator
+    from engine.alerts import silences
 
     telegram = receivers([500] * 10)
     config = make_config(telegram=telegram, delivery={"max_attempts": 3})
@@ -106,7 +104,7 @@ def test_after_k_failures_a_notification_is_a_dead_letter(alert_db, receivers):
     assert len(telegram.requests) == 3
     assert telegram.requests[0]["path"] == "/bot123456:telegram-secret-token/sendMessage"
     assert telegram.bodies[0]["chat_id"] == "-1001" and telegram.bodies[0]["parse_mode"] == "HTML"
-    view = operator.overview(alert_db.engine(), config)
+    view = silences.overview(alert_db.engine(), config)
     assert [d["id"] for d in view["dead_letters"]] == [_rows(alert_db)[0]["id"]]
     assert view["deliveries"]["telegram"][0]["status"] == "dead"
     assert "HTTP 500" in view["dead_letters"][0]["last_error"]
@@ -161,7 +159,7 @@ def test_a_process_killed_between_outbox_write_and_send_loses_nothing(alert_db, 
     url = alert_db.url().render_as_string(hide_password=False)
     code = (
         "import os, signal\n"
-        "from sqlalchemy.engine import make_url\nfrom engine.db import Database\n"
+        "from sqlalchemy.engine import make_url\nfrom engine.core.db import Database\n"
         "from engine.alerts import outbox\n"
         "from tests.alerts.conftest import make_config\n"
         f"db = Database(make_url({url!r}))\n"
@@ -180,7 +178,7 @@ def test_a_process_killed_between_outbox_write_and_send_loses_nothing(alert_db, 
 
 
 def test_channel_secrets_stay_out_of_errors_logs_and_the_overview(alert_db, receivers, caplog):
-    from engine.alerts import operator
+    from engine.alerts import silences
 
     secret_url = "http://127.0.0.1:9/services/T0/B0/very-secret-hook-path"  # port 9: connection refused
     config = make_config(slack_url=secret_url, delivery={"max_attempts": 1})
@@ -190,7 +188,7 @@ def test_channel_secrets_stay_out_of_errors_logs_and_the_overview(alert_db, rece
     assert outcomes[0].status == "dead"
     assert "very-secret-hook-path" not in caplog.text
     assert "very-secret-hook-path" not in str(_rows(alert_db))
-    view = operator.overview(alert_db.engine(), config)
+    view = silences.overview(alert_db.engine(), config)
     assert "very-secret-hook-path" not in str(view)
     assert config.channels["slack"].describe()["env"] == {"url": "T_SLACK_URL"}
     # A receiver that echoes the URL back in its error is masked too.
@@ -203,10 +201,10 @@ def test_message_shapes_hold_no_secret():
     assert "<b>" in messages.telegram_body(payload, "42")["text"]
 
 
-def test_the_installed_hook_evaluates_only_the_database_its_refresh_runs_on(refresh_env, alert_db, tmp_path,
+def test_the_wired_hook_evaluates_only_the_database_its_refresh_runs_on(refresh_env, alert_db, tmp_path,
                                                                              receivers):
     from engine import alerts
-    from engine.settings import load_settings
+    from engine.core.settings import load_settings
 
     ctx, folder = refresh_env
     folder.write("approval_rate", APPROVAL, norm="97", alert="95")
@@ -214,17 +212,8 @@ def test_the_installed_hook_evaluates_only_the_database_its_refresh_runs_on(refr
     routing.write_text("channels:\n  hook: {type: webhook, url_env: HB_UNSET_HOOK}\n"
                        "routes:\n  - {default: true, channels: [hook]}\n")
     settings = load_settings({"HEARTBEAT_ALERTS_FILE": str(routing)})
-    before = list(refresh.AFTER_COMPUTE)
-    try:
-        alerts.install(settings, alert_db)  # another database of this process
-        alerts.install(settings, ctx.db)
-        alerts.install(settings, ctx.db)  # idempotent
-        assert len(refresh.AFTER_COMPUTE) == len(before) + 2
-        refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))
-    finally:
-        for hook in refresh.AFTER_COMPUTE[len(before):]:
-            refresh.AFTER_COMPUTE.remove(hook)
-        for database in (alert_db, ctx.db):
-            alerts._installed.pop(database.url().render_as_string(hide_password=True), None)
+    other = replace(ctx, db=alert_db, after_compute=(alerts.evaluator(settings, alert_db),))  # another database
+    assert other.after_compute  # wired, but never run: no refresh runs on it
+    refresh.run(replace(ctx, after_compute=(alerts.evaluator(settings, ctx.db),)), RefreshRequest(["approval_rate"], "cli"))
     assert [(r["alert_key"], r["status"]) for r in _rows(ctx.db)] == [("value:approval_rate", "skipped")]
     assert _rows(alert_db) == []

@@ -1,7 +1,7 @@
 """Issue #7's acceptance on the demo: each planted incident alerted once, each stopped source one stale alert,
 nothing else — on the real Slack path (the repository's alerts.yaml, Block Kit over HTTP to a local receiver).
 
-The demo is built at its default scale and taken through ``demo_session.first_refresh`` — what `heartbeat demo`
+The demo is built at its default scale and taken through ``session.first_refresh`` — what `heartbeat demo`
 runs — then the queued notifications are sent the way the demo's CLI sends them (``alerts.dispatch_once``).
 A second refresh must send nothing: no duplicate, no reminder before its interval, and no incident
 metric that only its band makes red firing late, alone (the AML backlog did, when the demo learned its bands
@@ -18,13 +18,14 @@ from typing import Any, Iterator
 import pytest
 from sqlalchemy import text
 
-from engine import alerts, demo_session, migrations, refresh
-from engine.compute import ComputeContext
-from engine.db import Database
-from engine.demo import DEFAULT_SCALE, INCIDENTS, build_demo, serve_rates
+from engine import alerts, refresh
+from engine.core.db import Database
+from engine.core.settings import load_settings
+from engine.demo import DEFAULT_SCALE, INCIDENTS, build_demo, serve_rates, session
 from engine.ingest import IngestContext
+from engine.metrics.compute import ComputeContext
 from engine.refresh import RefreshContext, RefreshRequest
-from engine.settings import load_settings
+from engine.store import migrations
 from tests.alerts.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +64,6 @@ def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> I
     created: list[str] = []
     app: Database | None = None
     slack = Receiver()
-    before = list(refresh.AFTER_COMPUTE)
     with pytest.MonkeyPatch.context() as env:
         # The repository's routing file, its Slack channel pointed at the receiver, nothing else configured.
         env.setenv("HEARTBEAT_SLACK_WEBHOOK_URL", f"{slack.url}/services/demo")
@@ -78,7 +78,6 @@ def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> I
             app = Database(server.url(app_name))
             migrations.upgrade(app.engine())
             settings = load_settings({"HEARTBEAT_DATA_DIR": str(files), "HEARTBEAT_PORT": "3000"})
-            alerts.install(settings, app)
             with serve_rates(report.files_dir) as api:
                 ctx = RefreshContext(
                     app,
@@ -88,8 +87,9 @@ def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> I
                                              "currency_rate_files": str(report.files_dir / "currency_rates")}),
                     ComputeContext(app, marts, statement_timeout=60.0, workers=4),
                     ROOT / "metrics",
+                    after_compute=(alerts.evaluator(settings, app),),
                 )
-                _, state, _ = demo_session.first_refresh(ctx)
+                _, state, _ = session.first_refresh(ctx)
                 queued = _outbox(app)
                 alerts.dispatch_once(settings, app)
                 sent = slack.bodies
@@ -98,10 +98,7 @@ def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> I
                 second = slack.bodies[len(sent):]
             yield DemoAlerts(app, state.status if state else "coalesced", queued, sent, second)
         finally:
-            for hook in refresh.AFTER_COMPUTE[len(before):]:
-                refresh.AFTER_COMPUTE.remove(hook)
             if app is not None:
-                alerts._installed.pop(app.url().render_as_string(hide_password=True), None)
                 app.dispose()
             slack.close()
             for name in created:

@@ -18,8 +18,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from engine.alerts import config as alert_config
-from engine.alerts import evaluate, messages, operator, outbox, smtp
-from engine.alerts.channels import SendFailed
+from engine.alerts import evaluate, messages, outbox, silences
+from engine.alerts.channels import SendFailed, smtp
 from tests.alerts.test_delivery import _drain, _enqueue, _rows
 from tests.api.conftest import world  # noqa: F401 (fixture)
 
@@ -164,7 +164,7 @@ def test_the_smtp_login_stays_out_of_errors_logs_and_the_overview(alert_db, mail
     assert outcomes[0].status == "dead"
     assert outcomes[0].error == ("email: the SMTP server refused the login (SMTP 535); "
                                  "check T_SMTP_USER and T_SMTP_PASSWORD")
-    view = operator.overview(alert_db.engine(), config)
+    view = silences.overview(alert_db.engine(), config)
     # aiosmtpd's own log ("mail.log") records the test server's careless reply; everything of ours must not.
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
     assert "refused the login" in logged

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from engine.alerts import evaluate, operator, outbox
+from engine.alerts import evaluate, outbox, silences
 from engine.alerts.config import Reminders
 from engine.alerts.machine import Rule, State, step
 from tests.alerts.conftest import make_config
@@ -91,7 +91,7 @@ def test_reminders_come_with_a_growing_interval_and_stop_when_acknowledged(metri
             sent_at.append(minutes)
     assert sent_at == [0, 60, 180, 420]  # fired, then after 1h, 2h, 4h
     alert_id = _states(metrics)["value:approval"].id
-    operator.acknowledge(metrics.db.engine(), alert_id, by="ana", comment="on it",
+    silences.acknowledge(metrics.db.engine(), alert_id, by="ana", comment="on it",
                          until=NOW + timedelta(days=2), now=NOW)
     for minutes in range(8 * 60, 24 * 60, 60):
         metrics.value("approval", RED)
@@ -165,7 +165,7 @@ def test_a_stale_source_is_one_alert_and_holds_back_the_value_alerts_of_its_metr
 def test_a_silence_suppresses_and_its_expiry_sends_a_reminder(metrics):
     config = make_config(slack_url="http://127.0.0.1:9/x")
     metrics.add("approval", tags="[payments]")
-    silence = operator.add_silence(metrics.db.engine(), metric_id=None, tag="payments", reason="migration tonight",
+    silence = silences.add_silence(metrics.db.engine(), metric_id=None, tag="payments", reason="migration tonight",
                                    created_by="operator", ends_at=NOW + timedelta(hours=1), now=NOW)
     metrics.value("approval", RED)
     summary = _eval(metrics, config, ["approval"], NOW + timedelta(minutes=1))
@@ -190,9 +190,9 @@ def test_silences_are_never_forever(metrics):
         ({"ends_at": NOW + timedelta(hours=1), "reason": " "}, "reason"),
     ):
         try:
-            operator.add_silence(engine, metric_id="approval", tag=None, created_by="op",
+            silences.add_silence(engine, metric_id="approval", tag=None, created_by="op",
                                  **{"reason": "x", **kwargs}, now=NOW)
-        except operator.AlertInputError as exc:
+        except silences.AlertInputError as exc:
             assert exc.field == field
         else:
             raise AssertionError(f"accepted {kwargs}")
@@ -265,10 +265,10 @@ def test_marks_say_what_a_tile_should_show(metrics):
     _eval(metrics, config)
     engine = metrics.db.engine()
     alert_id = _states(metrics)["value:approval"].id
-    operator.acknowledge(engine, alert_id, by="ana", comment="", until=NOW + timedelta(hours=3), now=NOW)
-    operator.add_silence(engine, metric_id=None, tag="payments", reason="deploy", created_by="op",
+    silences.acknowledge(engine, alert_id, by="ana", comment="", until=NOW + timedelta(hours=3), now=NOW)
+    silences.add_silence(engine, metric_id=None, tag="payments", reason="deploy", created_by="op",
                          ends_at=NOW + timedelta(hours=1), now=NOW)
-    marks = operator.marks(engine, NOW + timedelta(minutes=1))
+    marks = silences.marks(engine, NOW + timedelta(minutes=1))
     assert set(marks) == {"approval"}
     assert marks["approval"]["firing"] == [{"id": alert_id, "kind": "value"}]
     assert marks["approval"]["acknowledged"]["by"] == "ana"

@@ -11,12 +11,12 @@ import httpx
 import pytest
 import uvicorn
 
-from engine import migrations
 from engine.api import create_api
-from engine.db import Database
-from engine.registry import sync
+from engine.core.db import Database
+from engine.core.settings import load_settings
+from engine.metrics.registry import sync
 from engine.runtime import Runtime
-from engine.settings import load_settings
+from engine.store import migrations
 from tests.metrics.conftest import MetricFolder
 from tests.running_app import free_port
 

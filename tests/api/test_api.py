@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from datetime import date, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import text
 
+from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from engine.settings import load_settings
-from tests.api.conftest import TOKEN, ServedApi, auth, client, synced
+from tests.api.conftest import ServedApi, auth, client, synced
 
 NO_LINES = {"norm": None, "alert": None}
 

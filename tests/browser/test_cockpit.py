@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from engine.db import Database
-from engine.write_guard import open_for_sync
+from engine.core.db import Database
+from engine.store.write_guard import open_for_sync
 from tests.browser.conftest import screenshot
 from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR, app_environ
 from tests.running_app import RunningApp

@@ -18,7 +18,7 @@ import httpx
 import psycopg
 import pytest
 
-from engine.db import Database
+from engine.core.db import Database
 from engine.demo import INCIDENTS, SOURCE_DATABASES, DemoError, DemoReport, append_live, build_demo, serve_rates
 from engine.demo.incidents import Incident, prove
 from engine.demo.rates import csv_folder, newest_csv

@@ -136,7 +136,7 @@ def test_planted_incident_is_visible_in_the_marts(landed, incident):
 def test_a_feed_that_stopped_delivering_is_stale_although_its_sync_succeeds(landed):
     from datetime import timedelta
 
-    from engine.sync_ledger import source_as_of
+    from engine.ingest.ledger import source_as_of
 
     ctx, outcomes, report, _ = landed
     assert outcomes["card_management.cards"].ok

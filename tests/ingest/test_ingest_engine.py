@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 
 from engine import ingest
-from engine.db import Database
+from engine.core.db import Database
 from engine.ingest import IngestContext, run_one
+from engine.ingest.ledger import source_as_of
 from engine.sources import SourceSpec, get_source
-from engine.sync_ledger import source_as_of
 
 WEBBANK = get_source("webbank")
 PAYMENTS = 20_000
@@ -169,7 +169,7 @@ def test_plan_resolves_sources_and_schemas():
 
 @pytest.mark.parametrize("name,message", [("nope", "registered sources"), ("webbank.nope", "its schemas: core")])
 def test_plan_names_the_valid_choices_for_a_typo(name, message):
-    from engine.errors import HeartbeatError
+    from engine.core.errors import HeartbeatError
 
     with pytest.raises(HeartbeatError, match=message):
         ingest.plan([name])

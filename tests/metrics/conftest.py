@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import Database
+from engine.core.db import Database
 from tests.conftest import scratch_database
 
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from engine import benchmarks, read_model
-from engine.backfill import backfill
-from engine.compute import ComputeContext, today
 from engine.contract import Status
-from engine.db import Database
-from engine.registry import sync
+from engine.core.db import Database
+from engine.metrics import bands
+from engine.metrics.backfill import backfill
+from engine.metrics.compute import ComputeContext, today
+from engine.metrics.registry import sync
+from engine.read import cards
 
 BAND = "{kind: rolling_stat, window_days: 28}"
 
@@ -35,11 +36,11 @@ def test_band_is_mean_and_stddev_of_the_window_excluding_today(fresh_db, folder)
     values[0] = 5000.0  # today: must not move the band
     values[40] = 5000.0  # outside the window
     _history(fresh_db, "signups", values)
-    [band] = benchmarks.refresh(fresh_db.engine(), today())
+    [band] = bands.refresh(fresh_db.engine(), today())
     assert band.days == 20
     assert band.mean == pytest.approx(100.0)
     assert band.stddev == pytest.approx(10.26, abs=0.01)
-    [card] = read_model.metric_cards(fresh_db.engine())
+    [card] = cards.metric_cards(fresh_db.engine())
     assert card.status is Status.RED  # today's 5000 is far outside 100 ± 10
 
 
@@ -47,7 +48,7 @@ def test_too_few_days_means_learning_with_no_band(fresh_db, folder):
     folder.write("signups", "SELECT 1", norm=None, alert=None, unit="count", benchmark=BAND)
     sync(fresh_db.engine(), folder.path)
     _history(fresh_db, "signups", {1: 100.0, 2: 300.0})
-    [band] = benchmarks.refresh(fresh_db.engine(), today())
+    [band] = bands.refresh(fresh_db.engine(), today())
     assert band.learning and band.days == 2
     with fresh_db.engine().connect() as conn:
         row = conn.execute(text("SELECT benchmark_mean, benchmark_stddev, benchmark_computed_at "

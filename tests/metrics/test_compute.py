@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from engine import read_model
-from engine.compute import ComputeContext, active_metrics, compute_many, compute_one
 from engine.contract import Status
-from engine.db import Database
-from engine.registry import sync
-from engine.sync_ledger import SyncOutcome, close_sync, open_sync
+from engine.core.db import Database
+from engine.ingest.ledger import SyncOutcome, close_sync, open_sync
+from engine.metrics.compute import ComputeContext, compute_many, compute_one
+from engine.metrics.registry import active_metrics, sync
+from engine.read import cards
 
 
 @pytest.fixture()
@@ -103,7 +103,7 @@ def test_failure_keeps_the_last_good_value_on_the_tile(ctx, folder):
         conn.execute("ALTER TABLE webbank_core.payment RENAME TO payment_gone")
     [result] = compute_many(ctx)
     assert not result.ok and "SQL error" in result.error and "payment" in result.error
-    [card] = read_model.metric_cards(ctx.db.engine())
+    [card] = cards.metric_cards(ctx.db.engine())
     assert card.value == pytest.approx(91.5)
     assert card.status is Status.ERROR and "SQL error" in card.error
 

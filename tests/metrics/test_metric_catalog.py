@@ -19,12 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from engine import backfill, benchmarks, ingest, migrations, registry
-from engine.compute import ComputeContext, ComputeResult, compute_many, today
-from engine.db import Database
+from engine import ingest
+from engine.core.db import Database
 from engine.demo import INCIDENTS, build_demo, serve_rates
 from engine.ingest import IngestContext
-from engine.metric_files import parse_file
+from engine.metrics import backfill, bands, registry
+from engine.metrics.bands import BandResult
+from engine.metrics.compute import ComputeContext, ComputeResult, compute_many, today
+from engine.metrics.files import parse_file
+from engine.store import migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_DIR = ROOT / "metrics"
@@ -51,7 +54,7 @@ class Landed:
     ctx: ComputeContext
     results: dict[str, ComputeResult]
     backfilled: dict[str, backfill.BackfillResult]
-    bands: dict[str, benchmarks.BandResult]
+    bands: dict[str, BandResult]
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +86,9 @@ def landed(server: Database, tmp_path_factory) -> Landed:
         ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=4)
         # As `heartbeat demo` does: past days first, then bands, then today against the bands.
         filled = {r.metric_id: r for r in backfill.backfill(ctx, days=90)}
-        bands = {r.metric_id: r for r in benchmarks.refresh(app.engine(), today())}
+        learned = {r.metric_id: r for r in bands.refresh(app.engine(), today())}
         results = {r.metric_id: r for r in compute_many(ctx)}
-        yield Landed(ctx, results, filled, bands)
+        yield Landed(ctx, results, filled, learned)
     finally:
         if app is not None:
             app.dispose()

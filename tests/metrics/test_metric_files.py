@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.metric_files import MetricFilesInvalid, load_directory, parse_file
+from engine.metrics.files import MetricFilesInvalid, load_directory, parse_file
 from tests.metrics.conftest import metric_text
 
 

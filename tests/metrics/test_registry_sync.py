@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from engine.metric_files import MetricFilesInvalid
-from engine.registry import sync
+from engine.metrics.files import MetricFilesInvalid
+from engine.metrics.registry import sync
 
 
 def _row(db, metric_id: str):

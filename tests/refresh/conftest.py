@@ -8,11 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from engine import migrations
-from engine.compute import ComputeContext
-from engine.db import Database
+from engine.core.db import Database
 from engine.ingest import IngestContext
+from engine.metrics.compute import ComputeContext
 from engine.refresh import RefreshContext
+from engine.store import migrations
 from tests.metrics.conftest import MetricFolder
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import scheduler as sched
-from engine.db import Database
-from engine.scheduler import ScheduledJob, Scheduler
+from engine.core.db import Database
+from engine.refresh import scheduler as sched
+from engine.refresh.scheduler import ScheduledJob, Scheduler
 from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,60 @@
+"""``GET /api/health``: can this app serve? Database reachable and migrated; scheduler leader and refresh age."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from engine.api.deps import runtime_of
+from engine.core.version import VERSION
+from engine.read.jobs import last_successful_refresh
+from engine.refresh import scheduler
+from engine.runtime import Runtime
+from engine.store import migrations
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/health", tags=["operations"], summary="Is the app able to serve?")
+def get_health(request: Request) -> JSONResponse:
+    ok, body = health(runtime_of(request))
+    return JSONResponse(jsonable_encoder(body), status_code=200 if ok else 503)
+
+
+def health(rt: Runtime) -> tuple[bool, dict]:
+    """Whether the app can serve: database reachable, migrated; plus scheduler and refresh age."""
+    head = migrations.head_revision()
+    body: dict = {"version": VERSION, "database": "unreachable", "migrations": {"head": head, "current": None}}
+    try:
+        engine = rt.db.engine()
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        body["database"] = "ok"
+        body["migrations"]["current"] = migrations.current_revision(engine)
+    except Exception as exc:  # any failure here means "not healthy", said plainly
+        log.warning("health check: database unreachable: %s", type(exc).__name__)
+        body["error"] = "database unreachable"
+        body["status"] = "unhealthy"
+        return False, body
+    ok = body["migrations"]["current"] == head
+    if not ok:
+        body["error"] = "migrations not at head: run `heartbeat db upgrade`"
+        body["status"] = "unhealthy"
+        return False, body
+    now = datetime.now(timezone.utc)
+    sched = scheduler.status(engine, [], now)
+    body["scheduler"] = {"leader_alive": bool(sched["leader"] and sched["leader"]["alive"]),
+                         "leader": sched["leader"]}
+    last = last_successful_refresh(engine)
+    age = None if last is None else (now - last).total_seconds()
+    body["last_successful_refresh"] = {"at": last, "age_seconds": age,
+                                       "stale": age is None or age > rt.settings.frozen_after}
+    body["status"] = "ok"
+    return True, body

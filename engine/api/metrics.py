@@ -1,0 +1,193 @@
+"""REST routes of the metrics: the cockpit read model, one metric, and operator edits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api.deps import Json, MetricId, require_operator, require_reader, runtime_of
+from engine.core import formatting
+from engine.metrics import edits
+from engine.read import jobs
+from engine.read.cache import RenderCache
+from engine.read.cards import MetricCard, metric_cards, metric_changes, metric_computations
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def card_json(card: MetricCard) -> dict[str, Any]:
+    """One metric as every API client sees it (the same fields the cockpit tiles use)."""
+    crossing = card.crossing
+    return {
+        "id": card.id,
+        "name": card.name,
+        "how_to_read": card.how_to_read,
+        "period": card.period,
+        "unit": card.unit,
+        "currency": card.currency,
+        "direction": card.direction,
+        "value": card.value,
+        "value_text": formatting.value(card.value, card.unit, card.currency),
+        "status": card.status.value,
+        "freshness": card.freshness.value,
+        "crossed": None if crossing is None else {
+            "line": crossing.line, "line_value": crossing.line_value, "by": crossing.by,
+        },
+        "target_hit": card.target_hit,
+        "norm_value": card.norm_value,
+        "alert_value": card.alert_value,
+        "target_value": card.target_value,
+        "target_due_date": card.target_due_date,
+        "typical": None if card.benchmark_mean is None else {
+            "mean": card.benchmark_mean, "stddev": card.benchmark_stddev,
+        },
+        "computed_at": card.computed_at,
+        "source_as_of": card.source_as_of,
+        "last_error": card.error,
+        "owner": card.owner,
+        "verification_state": card.verification_state,
+        "tags": list(card.tags),
+        "history": history_json(card.history),
+    }
+
+
+def history_json(history: tuple[tuple[date, float | None], ...]) -> dict[str, Any] | None:
+    """Daily values as {"from": first day, "values": [...]}, one per consecutive day (null for a gap).
+
+    Compact on purpose: the cockpit carries a sparkline for every metric.
+    """
+    if not history:
+        return None
+    first = history[0][0]
+    by_day = {day: value for day, value in history}
+    span = (history[-1][0] - first).days + 1
+    values = []
+    for offset in range(span):
+        value = by_day.get(first + timedelta(days=offset))
+        values.append(None if value is None else float(f"{value:.6g}"))
+    return {"from": first, "values": values}
+
+
+
+_COCKPIT = RenderCache()
+
+
+def _render_cockpit(engine) -> bytes:
+    now = datetime.now(timezone.utc)
+    cards = metric_cards(engine, now)
+    return Json({
+        "generated_at": now,
+        "last_successful_refresh": jobs.last_successful_refresh(engine),
+        "active_job": jobs.active_job(engine),
+        "metrics": [card_json(card) for card in cards],
+    }).body
+
+
+@router.get("/cockpit", response_class=Json, tags=["read model"],
+            summary="Every active metric, red first, with 30 days of history")
+def get_cockpit(request: Request) -> Response:
+    engine = runtime_of(request).db.engine()
+    # Built once per change of registry/history/ledger (and every 30 s for freshness), then served as bytes.
+    rendered = _COCKPIT.get(engine, lambda: _render_cockpit(engine))
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(rendered.gzipped, media_type="application/json",
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(rendered.body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+
+
+@router.get("/metrics", response_class=Json, tags=["metrics"], summary="List metrics, with filters")
+def list_metrics(
+    request: Request,
+    status: Annotated[list[Literal["red", "amber", "green", "no_data", "error"]] | None, Query()] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    owner: Annotated[str | None, Query(max_length=254)] = None,
+    verification_state: Literal["verified", "unverified"] | None = None,
+) -> Json:
+    cards = metric_cards(runtime_of(request).db.engine(), history_days=0)
+    selected = [
+        card for card in cards
+        if (not status or card.status.value in status)
+        and (tag is None or tag in card.tags)
+        and (owner is None or card.owner == owner)
+        and (verification_state is None or card.verification_state == verification_state)
+    ]
+    return Json({"metrics": [card_json(card) for card in selected]})
+
+
+@router.get("/metrics/{metric_id}", response_class=Json, tags=["metrics"],
+            summary="One metric with its history, computations and change trail")
+def get_metric(
+    request: Request, metric_id: MetricId, days: Annotated[int, Query(ge=1, le=3650)] = 90
+) -> Json:
+    engine = runtime_of(request).db.engine()
+    cards = metric_cards(engine, history_days=days, ids=[metric_id])
+    if not cards:
+        raise HTTPException(404, f"no active metric {metric_id!r}")
+    return Json({
+        **card_json(cards[0]),
+        "computations": metric_computations(engine, metric_id),
+        "changes": metric_changes(engine, metric_id),
+    })
+
+
+class VerificationEdit(BaseModel):
+    """Set the verification state and/or the owner; either may be sent alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verification_state: Literal["verified", "unverified"] | None = None
+    owner: Annotated[str | None, Field(max_length=254)] = None
+
+
+class ThresholdEdit(BaseModel):
+    """Any of the operator-tunable lines; a field sent as null clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    norm_value: Finite | None = None
+    alert_value: Finite | None = None
+    target_value: Finite | None = None
+    target_due_date: date | None = None
+
+
+def _card_after_edit(request: Request, metric_id: str, result: edits.EditResult) -> Json:
+    [card] = metric_cards(runtime_of(request).db.engine(), history_days=0, ids=[metric_id])
+    return Json({
+        "changed": {field: {"old": old, "new": new} for field, (old, new) in result.changed.items()},
+        "metric": card_json(card),
+    })
+
+
+@router.patch("/metrics/{metric_id}/verification", response_class=Json, tags=["operator"],
+              summary="Verify a metric and/or set its owner (operator token)")
+def patch_verification(
+    request: Request, metric_id: MetricId, edit: VerificationEdit, actor: str = Depends(require_operator)
+) -> Json:
+    sent = edit.model_fields_set
+    if not sent:
+        raise HTTPException(422, "send verification_state and/or owner")
+    result = edits.set_verification(
+        runtime_of(request).db.engine(), metric_id, actor=actor,
+        verification_state=edit.verification_state if "verification_state" in sent else edits.UNSET,
+        owner=edit.owner if "owner" in sent else edits.UNSET,
+    )
+    return _card_after_edit(request, metric_id, result)
+
+
+@router.patch("/metrics/{metric_id}/thresholds", response_class=Json, tags=["operator"],
+              summary="Tune norm/alert/target/due date (operator token)")
+def patch_thresholds(
+    request: Request, metric_id: MetricId, edit: ThresholdEdit, actor: str = Depends(require_operator)
+) -> Json:
+    values = {field: getattr(edit, field) for field in edit.model_fields_set}
+    if not values:
+        raise HTTPException(422, f"send at least one of {', '.join(edits.THRESHOLD_FIELDS)}")
+    result = edits.set_thresholds(
+        runtime_of(request).db.engine(), metric_id, actor=actor, today=datetime.now(timezone.utc).date(), **values
+    )
+    return _card_after_edit(request, metric_id, result)

@@ -1,0 +1,149 @@
+"""The PostgreSQL server Heartbeat talks to: embedded or configured, and its engines.
+
+Heartbeat's own tables, the marts and the demo sources may live in different
+databases of one server, so "which database" is always a parameter.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg import sql
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.core.errors import HeartbeatError
+from engine.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+APP_DATABASE = "heartbeat"
+
+
+class DatabaseError(HeartbeatError):
+    """The database cannot be reached or prepared; the message says what to check."""
+
+
+def _start_embedded(data_dir: Path) -> URL:
+    """Start (or join) the embedded PostgreSQL in ``data_dir/pg`` and return its server URL."""
+    # Imported here: a configured server never needs the wheel's binaries.
+    # platformdirs warns on import when XDG_RUNTIME_DIR is unset (a server has none).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    data_dir = data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # "stop": the server stops when the last Heartbeat process using it exits.
+        server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    except Exception as exc:  # pgserver raises bare subprocess/OS errors
+        raise DatabaseError(
+            f"could not start the embedded PostgreSQL in {data_dir / 'pg'}: {exc}. "
+            "Check that the folder is writable, or set HEARTBEAT_DATABASE_URL."
+        ) from exc
+    return make_url(server.get_uri()).set(drivername="postgresql+psycopg", database=APP_DATABASE)
+
+
+def _libpq_dsn(url: URL) -> str:
+    """A psycopg connection string for ``url`` (sqlalchemy's form carries the driver name)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Database:
+    """One PostgreSQL server and a pooled engine per database on it."""
+
+    def __init__(self, server_url: URL) -> None:
+        self.server_url = server_url
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def app_database(self) -> str:
+        return self.server_url.database or APP_DATABASE
+
+    def url(self, database: str | None = None) -> URL:
+        """The SQLAlchemy URL of ``database`` (default: Heartbeat's own) on this server."""
+        return self.server_url.set(database=database or self.app_database)
+
+    def dsn(self, database: str | None = None) -> str:
+        """A libpq connection string for psycopg; contains credentials, never log it."""
+        return _libpq_dsn(self.url(database))
+
+    def engine(self, database: str | None = None) -> Engine:
+        """The process-wide pooled engine of ``database``."""
+        name = database or self.app_database
+        with self._lock:
+            engine = self._engines.get(name)
+            if engine is None:
+                engine = create_engine(
+                    self.url(name),
+                    pool_size=5,
+                    max_overflow=10,
+                    pool_pre_ping=True,
+                    pool_recycle=1800,
+                    connect_args={"application_name": "heartbeat", "connect_timeout": 10},
+                )
+                self._engines[name] = engine
+            return engine
+
+    def session(self, database: str | None = None) -> Session:
+        """A new ORM session on ``database``; the caller closes it (use it as a context manager)."""
+        return sessionmaker(self.engine(database), expire_on_commit=False)()
+
+    @contextmanager
+    def admin(self) -> Iterator[psycopg.Connection]:
+        """An autocommit connection to the maintenance database, for CREATE/DROP DATABASE."""
+        try:
+            conn = psycopg.connect(self.dsn("postgres"), autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise DatabaseError(
+                f"cannot reach PostgreSQL at {self.url().render_as_string(hide_password=True)}: "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}"
+            ) from exc
+        with conn:
+            yield conn
+
+    def ensure_database(self, name: str | None = None) -> None:
+        """Create ``name`` on this server when it does not exist yet."""
+        name = name or self.app_database
+        with self.admin() as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                try:
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    log.info("created database %s", name)
+                except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                    pass  # another process created it between our check and our CREATE
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name`` and end its connections (tests and demo rebuilds only)."""
+        engine = self._engines.pop(name, None)
+        if engine is not None:
+            engine.dispose()
+        with self.admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def dispose(self) -> None:
+        """Close every pooled connection (clean shutdown)."""
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+
+def open_database(settings: Settings) -> Database:
+    """The server the settings name: the configured URL, or the embedded one started now."""
+    if settings.database_url:
+        url = make_url(settings.database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        return Database(url)
+    return Database(_start_embedded(settings.data_dir))

@@ -1,0 +1,320 @@
+"""Every Heartbeat setting, declared once: name, default, help, environment variable.
+
+The process reads the environment exactly once, at start-up, through
+``load_settings``; everything below it receives a ``Settings`` object as an
+argument. ``docs/configuration.md`` documents each entry (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from engine.core.errors import HeartbeatError
+
+
+class SettingsError(HeartbeatError):
+    """A setting has a value Heartbeat cannot use; the message names the key and a fix."""
+
+
+def _duration_seconds(raw: str) -> float:
+    """Parse ``60``, ``60s``, ``500ms``, ``5min`` or ``2h`` into seconds."""
+    text = raw.strip().lower()
+    for suffix, factor in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if text.endswith(suffix):
+            number = text[: -len(suffix)].strip()
+            break
+    else:
+        number, factor = text, 1.0
+    value = float(number) * factor
+    if not value > 0 or value != value or value == float("inf"):
+        raise ValueError("must be a positive duration")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError("must be between 1 and 65535")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _database_url(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+        raise ValueError("must be a PostgreSQL URL starting with postgresql://")
+    return text
+
+
+def _identifier(raw: str) -> str:
+    text = raw.strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", text):
+        raise ValueError("must be a plain name of letters, digits and underscores")
+    return text
+
+
+def _cron(raw: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    text = " ".join(raw.split())
+    try:
+        CronTrigger.from_crontab(text, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"must be a 5-field cron expression ({exc})") from exc
+    return text
+
+
+def _on_off(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text not in {"on", "off", "true", "false", "1", "0"}:
+        raise ValueError("must be on or off")
+    return text in {"on", "true", "1"}
+
+
+def _timezone(raw: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    text = raw.strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("must be an IANA time zone such as Europe/Riga or UTC") from exc
+    return text
+
+
+def _night(raw: str) -> tuple[int, int] | None:
+    text = raw.strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
+    if not match:
+        raise ValueError("must be a time range such as 22:00-07:00")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+        raise ValueError("must be a time range such as 22:00-07:00")
+    return h1 * 60 + m1, h2 * 60 + m2
+
+
+def _public_url(raw: str) -> str | None:
+    text = raw.strip().rstrip("/")
+    if not text:
+        return None
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise ValueError("must be an http(s) URL such as https://heartbeat.example.com")
+    return text
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting. ``hint`` is what the user should do when the value is bad."""
+
+    name: str
+    env: str
+    default: str
+    help: str
+    parse: Callable[[str], Any]
+    hint: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url", "HEARTBEAT_DATABASE_URL", "",
+        "PostgreSQL URL of Heartbeat's own database. Unset: an embedded PostgreSQL "
+        "is started in the data folder.",
+        _database_url, "use postgresql://user:password@host:5432/heartbeat or leave it unset",
+        secret=True,
+    ),
+    Setting(
+        "data_dir", "HEARTBEAT_DATA_DIR", ".heartbeat",
+        "Folder for the embedded database, dlt pipelines and generated files.",
+        lambda raw: Path(raw).expanduser(), "point it at a writable folder",
+    ),
+    Setting(
+        "metrics_dir", "HEARTBEAT_METRICS_DIR", str(Path(__file__).resolve().parents[2] / "metrics"),
+        "Folder of the metric files (metrics/<metric_id>.sql), the config truth of the registry.",
+        lambda raw: Path(raw).expanduser(), "point it at the folder that holds your metrics/*.sql files",
+    ),
+    Setting(
+        "marts_database", "HEARTBEAT_MARTS_DATABASE", "marts",
+        "Database (on the same server as Heartbeat's own) that ingest lands source data into "
+        "and metric SQL reads.",
+        _identifier, "use a plain name of letters, digits and underscores, e.g. marts",
+    ),
+    Setting(
+        "port", "HEARTBEAT_PORT", "3000",
+        "Port the app (pages, websocket and REST API) listens on.",
+        _port, "use a free TCP port such as 3000",
+    ),
+    Setting(
+        "read_token", "HEARTBEAT_READ_TOKEN", "",
+        "Optional token that reads of the REST API need too (Bearer header or ?token=). Unset: reads are "
+        "open, as a TV on the office network needs no login.",
+        _optional_text, "set a long random string, or leave it unset for open reads",
+        secret=True,
+    ),
+    Setting(
+        "demo_rates_port", "HEARTBEAT_DEMO_RATES_PORT", "3001",
+        "Port of the demo's currency-rate REST API (served by `heartbeat demo` on 127.0.0.1).",
+        _port, "use a free TCP port such as 3001",
+    ),
+    Setting(
+        "operator_token", "HEARTBEAT_OPERATOR_TOKEN", "",
+        "Bearer token for operator writes (thresholds, owners, verification, recompute). "
+        "Unset: writes are refused.",
+        _optional_text, "set a long random string, e.g. `openssl rand -hex 24`",
+        secret=True,
+    ),
+    Setting(
+        "metric_statement_timeout", "HEARTBEAT_METRIC_STATEMENT_TIMEOUT", "60s",
+        "Longest a metric's SQL may run before it is cancelled (e.g. 60s, 500ms, 2min).",
+        _duration_seconds, "use a positive duration such as 60s",
+    ),
+    Setting(
+        "compute_workers", "HEARTBEAT_COMPUTE_WORKERS", "4",
+        "Metrics computed in parallel, one database connection each.",
+        _positive_int, "use a whole number such as 4",
+    ),
+    Setting(
+        "timezone", "HEARTBEAT_TIMEZONE", "UTC",
+        "Time zone of the clock and the times shown on the screens (metric days stay UTC days).",
+        _timezone, "use an IANA time zone such as Europe/Riga",
+    ),
+    Setting(
+        "tv_refresh_seconds", "HEARTBEAT_TV_REFRESH_SECONDS", "30",
+        "How often an open cockpit re-reads the registry (it never triggers a computation).",
+        _duration_seconds, "use a positive duration such as 30s",
+    ),
+    Setting(
+        "frozen_after", "HEARTBEAT_FROZEN_AFTER", "2h",
+        "With no successful refresh for this long the cockpit shows a 'frozen since' banner.",
+        _duration_seconds, "use a duration such as 2h (the refresh runs hourly by default)",
+    ),
+    Setting(
+        "night_dim", "HEARTBEAT_NIGHT_DIM", "",
+        "Dim the cockpit between these local times (e.g. 22:00-07:00); empty: never.",
+        _night, "use a time range such as 22:00-07:00, or leave it empty",
+    ),
+    Setting(
+        "scheduler", "HEARTBEAT_SCHEDULER", "on",
+        "Run the scheduler inside the app process (one leader across processes). `off` when a separate "
+        "`heartbeat scheduler` process runs it.",
+        _on_off, "use on or off",
+    ),
+    Setting(
+        "schedule_refresh", "HEARTBEAT_SCHEDULE_REFRESH", "17 * * * *",
+        "When the refresh job (ingest + compute of every metric) runs; cron, UTC.",
+        _cron, "use a 5-field cron expression such as '17 * * * *'",
+    ),
+    Setting(
+        "schedule_benchmarks", "HEARTBEAT_SCHEDULE_BENCHMARKS", "23 4 * * *",
+        "When the μ/σ bands of rolling_stat metrics are recomputed; cron, UTC.",
+        _cron, "use a 5-field cron expression such as '23 4 * * *'",
+    ),
+    Setting(
+        "schedule_segments", "HEARTBEAT_SCHEDULE_SEGMENTS", "30 4 * * *",
+        "When the daily client-segment snapshot runs (a no-op until segments exist); cron, UTC.",
+        _cron, "use a 5-field cron expression such as '30 4 * * *'",
+    ),
+    Setting(
+        "schedule_audit", "HEARTBEAT_SCHEDULE_AUDIT", "45 4 * * *",
+        "When audit cut snapshots are refreshed (a no-op until audit cuts exist); cron, UTC.",
+        _cron, "use a 5-field cron expression such as '45 4 * * *'",
+    ),
+    Setting(
+        "alerts_file", "HEARTBEAT_ALERTS_FILE", str(Path(__file__).resolve().parents[2] / "alerts.yaml"),
+        "The alert routing file (channels, routes, pending/clear rules); channel secrets stay in the environment.",
+        lambda raw: Path(raw).expanduser(), "point it at an alerts.yaml (see docs/alerts.md)",
+    ),
+    Setting(
+        "public_url", "HEARTBEAT_PUBLIC_URL", "",
+        "The address people open Heartbeat at; alert messages link to {public_url}/metrics/<id>. "
+        "Empty: http://localhost:PORT.",
+        _public_url, "use an http(s) URL such as https://heartbeat.example.com",
+    ),
+    Setting(
+        "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
+        "Log level of the server and the CLI.",
+        _log_level, "use DEBUG, INFO, WARNING or ERROR",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings of one process."""
+
+    database_url: str | None = field(repr=False)
+    data_dir: Path
+    metrics_dir: Path
+    marts_database: str
+    port: int
+    read_token: str | None = field(repr=False)
+    demo_rates_port: int
+    operator_token: str | None = field(repr=False)
+    metric_statement_timeout: float
+    compute_workers: int
+    timezone: str
+    tv_refresh_seconds: float
+    frozen_after: float
+    night_dim: tuple[int, int] | None
+    scheduler: bool
+    schedule_refresh: str
+    schedule_benchmarks: str
+    schedule_segments: str
+    schedule_audit: str
+    alerts_file: Path
+    public_url: str | None
+    log_level: str
+
+    @property
+    def embedded(self) -> bool:
+        """True when Heartbeat runs its own PostgreSQL in the data folder."""
+        return self.database_url is None
+
+    @property
+    def link_base(self) -> str:
+        """Where alert links point: the public URL, or this machine's port."""
+        return self.public_url or f"http://localhost:{self.port}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every declared setting; raise one error listing every bad key."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in SETTINGS:
+        raw = env.get(setting.env, setting.default)
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            shown = "(hidden)" if setting.secret else repr(raw)
+            reason = str(exc) if "must" in str(exc) else "is not valid"
+            problems.append(f"{setting.env}={shown} {reason}; {setting.hint}")
+    if problems:
+        raise SettingsError("invalid configuration: " + " | ".join(problems))
+    assert {f.name for f in fields(Settings)} == set(values), "Settings and SETTINGS disagree"
+    return Settings(**values)

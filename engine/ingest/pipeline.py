@@ -1,0 +1,241 @@
+"""The one ingest engine: land a (source, schema) into the marts with dlt.
+
+``run_one`` is the only entry; the CLI, the refresh job and the benchmark all
+call it. Configuration measured fastest on this machine (see
+docs/performance.md): connectorx arrow streams → parquet files of at most
+250 k rows → ADBC load in two workers, tables extracted one after another,
+empty batches dropped, the first load of a merge table appended, completed
+load packages removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import dlt
+from sqlalchemy import text
+
+from engine import sources
+from engine.core.errors import HeartbeatError
+from engine.ingest.context import IngestContext, dlt_credentials
+from engine.ingest.failures import describe_failure
+from engine.ingest.ledger import SyncOutcome, close_sync, open_sync
+from engine.ingest.tables import data_as_of, finish_tables
+from engine.sources.kinds import build_source
+from engine.sources.locations import Location, resolve_location
+
+log = logging.getLogger(__name__)
+
+# Parquet files of at most this many rows: each load job reads one whole file into memory.
+FILE_MAX_ITEMS = 250_000
+# Two load jobs at once: one ADBC COPY kept one core of two busy (client and
+# server take turns); two halve the load step of webbank.core (17.7 s → 9.9 s)
+# for +60 MB peak RSS.
+LOAD_WORKERS = 2
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What an ingest is doing now: a phase, or rows of a table streamed so far."""
+
+    source: str
+    schema: str
+    phase: str  # extract | normalize | load | indexes | done
+    table: str | None = None
+    rows: int = 0
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+def _counting(spec_name: str, schema: str, table: str, on_progress: ProgressFn) -> Callable[[Any], Any]:
+    seen = 0
+
+    def count(batch: Any) -> Any:
+        nonlocal seen
+        seen += getattr(batch, "num_rows", 1)
+        on_progress(Progress(spec_name, schema, "extract", table, seen))
+        return batch
+
+    return count
+
+
+def configure_dlt() -> None:
+    """dlt settings of every Heartbeat pipeline (process-wide, idempotent)."""
+    dlt.config["data_writer.file_max_items"] = FILE_MAX_ITEMS
+    dlt.config["load.workers"] = LOAD_WORKERS
+    # One table at a time: dlt's default round robin opens every table's
+    # connectorx stream and parquet writer at once (webbank.core at scale 1:
+    # peak RSS 452 MB round robin, 377 MB fifo, no slower).
+    dlt.config["extract.next_item_mode"] = "fifo"
+    dlt.config["load.delete_completed_jobs"] = True
+    # Nothing leaves the machine but the data we move: no usage telemetry.
+    dlt.config["runtime.dlthub_telemetry"] = False
+    # dlt's own warnings (e.g. arrow vs. schema hints) are noise on a terminal;
+    # failures reach the sync ledger with their cause.
+    dlt.config["runtime.log_level"] = "ERROR"
+
+
+def _landed(ctx: IngestContext, dataset: str) -> bool:
+    with ctx.db.engine(ctx.marts_database).connect() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = '_dlt_pipeline_state'"),
+                {"s": dataset},
+            ).first()
+        )
+
+
+def _append_first_loads(
+    spec: sources.SourceSpec, schema: str, ctx: IngestContext, resources: list[Any], policies: dict[str, sources.TablePolicy]
+) -> None:
+    """Land a Postgres merge table that is not in the marts yet by appending.
+
+    dlt merges through a staging table: copy there, delete the matching keys,
+    insert with a de-duplicating sort — every row written twice, which halves
+    a full load (aml.aml at scale 1: load step 33 s merge, 11 s append). A
+    first load has nothing to merge with, and its rows are unique by key (one
+    query of a table keyed so), so an append lands the same rows. Later runs
+    merge. REST and file sources keep merging: their rows may repeat.
+    """
+    if spec.kind != "postgres":
+        return
+    with ctx.db.engine(ctx.marts_database).connect() as conn:
+        landed = set(
+            conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": spec.dataset(schema)},
+            ).scalars()
+        )
+    for resource in resources:
+        policy = policies.get(resource.name)
+        if policy is not None and policy.disposition == "merge" and resource.name not in landed:
+            resource.apply_hints(write_disposition="append")
+
+
+def _pipeline(spec: sources.SourceSpec, schema: str, ctx: IngestContext) -> dlt.Pipeline:
+    destination = dlt.destinations.postgres(credentials=dlt_credentials(ctx.marts_url))
+    pipeline = dlt.pipeline(
+        pipeline_name=spec.pipeline_name(schema),
+        destination=destination,
+        dataset_name=spec.dataset(schema),
+        pipelines_dir=str(ctx.pipelines_dir),
+    )
+    if not _landed(ctx, spec.dataset(schema)) and not getattr(pipeline, "first_run", True):
+        # The marts lost this dataset (rebuilt, restored): local incremental
+        # state would skip rows that are no longer there. Start over.
+        pipeline.drop()
+        pipeline = dlt.pipeline(
+            pipeline_name=spec.pipeline_name(schema),
+            destination=destination,
+            dataset_name=spec.dataset(schema),
+            pipelines_dir=str(ctx.pipelines_dir),
+        )
+    logging.getLogger("dlt").setLevel(logging.ERROR)
+    return pipeline
+
+
+def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
+    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    counts = dict(info.row_counts) if info else {}
+    return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
+
+
+def _clean_loaded_packages(pipeline: dlt.Pipeline) -> None:
+    """Completed load packages hold nothing we read again; keep the disk flat."""
+    loaded = Path(pipeline.working_dir) / "load" / "loaded"
+    if loaded.is_dir():
+        for package in loaded.iterdir():
+            shutil.rmtree(package, ignore_errors=True)
+
+
+def run_one(
+    spec: sources.SourceSpec,
+    schema: str,
+    ctx: IngestContext,
+    *,
+    job_id: int | None = None,
+    on_progress: ProgressFn | None = None,
+) -> SyncOutcome:
+    """Land one (source, schema) into the marts and record it in the sync ledger.
+
+    Never raises for a source problem: a dead source or a failing table yields
+    a failed outcome whose error names the source, the table and the cause.
+    """
+    configure_dlt()
+    ledger = ctx.db.engine()
+    ledger_id, started_at = open_sync(ledger, spec.name, schema, spec.dataset(schema), job_id)
+    outcome = SyncOutcome(spec.name, schema, "running", started_at, ledger_id=ledger_id)
+    began = time.perf_counter()
+    location: Location | None = None
+    try:
+        location = resolve_location(spec, ctx.db, ctx.source_database_prefix, ctx.locations)
+        resources, policies = build_source(spec, schema, location)
+        report = on_progress or (lambda _event: None)
+        for resource in resources:
+            resource.add_map(_counting(spec.name, schema, resource.name, report))
+        pipeline = _pipeline(spec, schema, ctx)
+        _append_first_loads(spec, schema, ctx, resources, policies)
+        report(Progress(spec.name, schema, "extract"))
+        pipeline.extract(resources, loader_file_format="parquet")
+        report(Progress(spec.name, schema, "normalize"))
+        pipeline.normalize()
+        report(Progress(spec.name, schema, "load"))
+        pipeline.load(workers=LOAD_WORKERS)
+        counts = _row_counts(pipeline)
+        report(Progress(spec.name, schema, "indexes"))
+        outcome.tables = {
+            table: {"rows": counts.get(table, 0), "disposition": policy.disposition}
+            for table, policy in policies.items()
+        }
+        finish_tables(ctx, spec.dataset(schema), policies,
+                       {t: info["rows"] for t, info in outcome.tables.items() if info["rows"]})
+        outcome.data_as_of = data_as_of(ctx, spec, schema)
+        _clean_loaded_packages(pipeline)
+        outcome.status = "succeeded"
+        report(Progress(spec.name, schema, "done"))
+    except Exception as exc:  # one source's failure must not stop the others
+        outcome.status = "failed"
+        outcome.error = describe_failure(spec, schema, exc, location)
+        log.warning("ingest %s.%s failed: %s", spec.name, schema, outcome.error)
+        log.debug("ingest failure detail", exc_info=True)
+    outcome.duration_ms = int((time.perf_counter() - began) * 1000)
+    close_sync(ledger, outcome)
+    return outcome
+
+
+def plan(names: list[str] | None = None) -> list[tuple[sources.SourceSpec, str]]:
+    """The (source, schema) pairs a request names: ``webbank``, ``webbank.core`` or all."""
+    if not names:
+        return [(spec, schema) for spec in sources.SOURCES for schema in spec.schemas]
+    pairs: list[tuple[sources.SourceSpec, str]] = []
+    for name in names:
+        source_name, _, schema = name.partition(".")
+        spec = sources.get_source(source_name)
+        if schema and schema not in spec.schemas:
+            raise HeartbeatError(
+                f"source {spec.name!r} has no schema {schema!r}; its schemas: {', '.join(spec.schemas)}"
+            )
+        for item in [schema] if schema else list(spec.schemas):
+            if (spec, item) not in pairs:
+                pairs.append((spec, item))
+    return pairs
+
+
+def run_many(
+    pairs: list[tuple[sources.SourceSpec, str]],
+    ctx: IngestContext,
+    *,
+    job_id: int | None = None,
+    on_progress: ProgressFn | None = None,
+) -> Iterator[SyncOutcome]:
+    """Land each pair in turn (serially: parallel extracts compete for the same RAM)."""
+    for spec, schema in pairs:
+        yield run_one(spec, schema, ctx, job_id=job_id, on_progress=on_progress)
+
+

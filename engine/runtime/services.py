@@ -1,0 +1,48 @@
+"""What an app process does at start and stop: migrate, notice dead jobs, run the scheduler.
+
+Called from the UI's lifespan task (never at import time), once per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from engine import alerts, refresh, runtime
+from engine.alerts.outbox import Dispatcher
+from engine.core.logs import setup_logging
+from engine.refresh.scheduler import Scheduler
+from engine.runtime import wiring
+from engine.store import migrations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppServices:
+    scheduler: Scheduler | None
+    dispatcher: Dispatcher | None = None
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+
+
+def start() -> AppServices:
+    """Prepare the database, start the alert dispatcher and the scheduler (it leads only if no other process does)."""
+    rt = runtime.get()
+    setup_logging(rt.settings)
+    rt.db.ensure_database()
+    migrations.upgrade(rt.db.engine())
+    abandoned = refresh.mark_abandoned(rt.db)
+    if abandoned:
+        log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
+    # The dispatcher resumes rows an earlier process left.
+    dispatcher = alerts.start_dispatcher(rt.settings, rt.db)
+    scheduler = None
+    if rt.settings.scheduler:
+        scheduler = Scheduler(rt.db, wiring.scheduled_jobs(rt.settings, rt.db))
+        scheduler.start()
+    return AppServices(scheduler, dispatcher)

@@ -1,0 +1,161 @@
+"""dlt resources for each kind of source: a Postgres schema, a REST API, a file drop.
+
+Each builder returns the resources to run and the policy of every table it
+lands (disposition for the ledger and the replace report, key for indexes).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+import dlt
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import URL
+
+from engine.core.errors import HeartbeatError
+from engine.sources import catalog
+from engine.sources.locations import Location
+
+# Rows per arrow batch read from a Postgres source: large enough to amortise
+# the per-batch cost, small enough to keep memory flat as tables grow.
+BATCH_ROWS = 100_000
+
+
+class SourceConfigError(HeartbeatError):
+    """A source is registered without the location it needs."""
+
+
+def connectorx_url(url: URL) -> str:
+    """The URL connectorx understands: a unix-socket folder goes percent-encoded into the host."""
+    socket_dir = url.query.get("host")
+    if isinstance(socket_dir, tuple):
+        socket_dir = socket_dir[0]
+    user = urllib.parse.quote(url.username or "", safe="")
+    password = f":{urllib.parse.quote(url.password, safe='')}" if url.password else ""
+    if socket_dir:
+        host = urllib.parse.quote(socket_dir, safe="")
+        port = f":{url.port}" if url.port else ""
+    else:
+        host = url.host or "localhost"
+        port = f":{url.port}" if url.port else ""
+    return f"postgresql://{user}{password}@{host}{port}/{url.database}"
+
+
+def _non_empty(table: Any) -> bool:
+    # connectorx ends a stream with an empty batch; as a parquet file it would
+    # make the ADBC load fail when the row count is a multiple of the file size.
+    return getattr(table, "num_rows", 1) > 0
+
+
+def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+    from dlt.sources.sql_database import sql_table
+
+    assert location.url is not None
+    engine = create_engine(location.url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    inspector = inspect(engine)
+    skipped = catalog.SKIP_TABLES.get(f"{spec.name}.{schema}", frozenset())
+    resources: list[Any] = []
+    policies: dict[str, catalog.TablePolicy] = {}
+    for table in sorted(inspector.get_table_names(schema=schema)):
+        if table in skipped:
+            continue
+        key = catalog.table_key(spec.name, schema, table)
+        columns = [c["name"] for c in inspector.get_columns(table, schema=schema)]
+        primary_key = list(inspector.get_pk_constraint(table, schema=schema).get("constrained_columns") or [])
+        policy = catalog.INCREMENTAL_PRIORITY.get(key) or catalog.default_policy(columns, primary_key)
+        dropped = sorted(catalog.COLUMN_DROP.get(key, frozenset()) & set(columns))
+        incremental = (
+            dlt.sources.incremental(policy.cursor, lag=policy.lag_seconds or None)
+            if policy.cursor
+            else None
+        )
+        resource = sql_table(
+            credentials=engine,
+            table=table,
+            schema=schema,
+            backend="connectorx",
+            backend_kwargs={"return_type": "arrow_stream", "batch_size": BATCH_ROWS, "conn": connectorx_url(location.url)},
+            chunk_size=BATCH_ROWS,
+            incremental=incremental,
+            write_disposition=policy.disposition,
+            primary_key=list(policy.primary_key) or None,
+            excluded_columns=dropped or None,
+            reflection_level="minimal",
+        )
+        resource.add_filter(_non_empty)
+        resources.append(resource)
+        policies[table] = policy
+    return resources, policies
+
+
+def _rest(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+    from dlt.sources.rest_api import rest_api_resources
+
+    if not location.base_url:
+        raise SourceConfigError(
+            f"source {spec.name} has no base URL: set SOURCES__{spec.name.upper()}__BASE_URL "
+            "or run the demo (heartbeat demo)"
+        )
+    policy = catalog.INCREMENTAL_PRIORITY[catalog.table_key(spec.name, schema, "rates")]
+    config: dict[str, Any] = {
+        "client": {"base_url": location.base_url.rstrip("/") + "/"},
+        "resource_defaults": {"write_disposition": policy.disposition, "primary_key": list(policy.primary_key)},
+        "resources": [
+            {
+                "name": "rates",
+                "endpoint": {
+                    "path": "rates",
+                    "params": {
+                        "page_size": 1000,
+                        "updated_since": {
+                            "type": "incremental",
+                            "cursor_path": policy.cursor,
+                            "initial_value": "1970-01-01T00:00:00Z",
+                        },
+                    },
+                    "data_selector": "items",
+                    "paginator": {"type": "cursor", "cursor_path": "next_page", "cursor_param": "page"},
+                },
+            }
+        ],
+    }
+    return list(rest_api_resources(config)), {"rates": policy}
+
+
+def _files(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+    import pyarrow.csv
+    from dlt.sources.filesystem import filesystem
+
+    if location.path is None:
+        raise SourceConfigError(
+            f"source {spec.name} has no folder: set SOURCES__{spec.name.upper()}__PATH or run the demo"
+        )
+    if not location.path.is_dir():
+        raise SourceConfigError(f"source {spec.name}: folder {location.path} does not exist")
+    policy = catalog.INCREMENTAL_PRIORITY[catalog.table_key(spec.name, schema, "rates_daily")]
+    listing = filesystem(
+        bucket_url=location.path.resolve().as_uri(),
+        file_glob="*.csv",
+        incremental=dlt.sources.incremental("modification_date"),
+    )
+
+    @dlt.transformer(
+        name="rates_daily", write_disposition=policy.disposition, primary_key=list(policy.primary_key)
+    )
+    def rates_daily(items: list[Any]) -> Any:
+        for item in items:
+            with item.open() as handle:
+                table = pyarrow.csv.read_csv(handle)
+            if table.num_rows:
+                yield table.append_column("file_name", pyarrow.array([item["file_name"]] * table.num_rows))
+
+    return [listing | rates_daily], {"rates_daily": policy}
+
+
+_BUILDERS = {"postgres": _postgres, "rest": _rest, "file": _files}
+
+
+def build_source(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+    """The dlt resources of one (source, schema) and the policy of each table they land."""
+    return _BUILDERS[spec.kind](spec, schema, location)
