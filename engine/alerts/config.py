@@ -17,7 +17,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from engine.core.errors import HeartbeatError
+from engine.core.durations import parse_duration
+from engine.core.errors import ConfigError
 
 SEVERITIES = ("red", "amber", "error", "stale")
 CHANNEL_TYPES = ("slack", "telegram", "webhook", "email")
@@ -33,7 +34,7 @@ TLS_MODES = {"starttls": 587, "implicit": 465, "none": 25}
 NOT_SECRET = ("host", "from", "to")
 
 
-class AlertConfigError(HeartbeatError):
+class AlertConfigError(ConfigError):
     """The routing file is wrong; the message names the file, the field and the fix."""
 
 
@@ -143,19 +144,15 @@ class AlertConfig:
         return text
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|d)?\s*$")
-_FACTORS = {"ms": 0.001, "s": 1, None: 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
-
-
 def _fail(where: str, field_name: str, reason: str) -> AlertConfigError:
     return AlertConfigError(f"{where}: {field_name} {reason}")
 
 
 def _duration(raw: Any, where: str, name: str) -> float:
-    match = _DURATION.match(str(raw))
-    if not match or float(match.group(1)) <= 0:
-        raise _fail(where, name, "must be a positive duration such as 30s, 5min or 1h")
-    return float(match.group(1)) * _FACTORS[match.group(2)]
+    try:
+        return parse_duration(raw)
+    except ValueError as exc:
+        raise _fail(where, name, str(exc)) from None
 
 
 def _count(raw: Any, where: str, name: str) -> int:

@@ -17,10 +17,6 @@ LINE_NAMES = {"alert": "red line", "norm": "amber line", "band": "typical band"}
 ICONS = {"red": "🔴", "amber": "🟠", "error": "⚠️", "stale": "⏳", "resolved": "✅", "info": "ℹ️"}
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
-
-
 def metric_facts(card: Any, link_base: str, now: datetime) -> dict[str, Any]:
     """The facts of a metric a message quotes, from its read-model card."""
     crossing = card.crossing
@@ -80,7 +76,7 @@ def error_message(facts: dict[str, Any], transition: str, failures: int, *, fire
 def _common(facts: dict[str, Any], since: datetime | None) -> list[str]:
     lines = []
     if since is not None:
-        lines.append(f"Bad since {_when(since)}")
+        lines.append(f"Bad since {formatting.when(since)}")
     lines.append(f"Data as of {facts['data_age']} (freshness: {facts['freshness']})")
     lines.append(f"Owner: {facts['owner'] or 'nobody — set one on the metric page'} · "
                  f"{facts['verification']}")
@@ -95,9 +91,9 @@ def stale_message(source: str, schema: str, last_success: datetime | None, limit
         lasted = formatting.duration((now - fired_at).total_seconds()) if fired_at else "?"
         title = f"{ICONS['resolved']} Resolved: data of {where} is fresh again (was late for {lasted})"
     else:
-        title = f"{ICONS['stale']} Data late for {where} since {_when(last_success)}"
+        title = f"{ICONS['stale']} Data late for {where} since {formatting.when(last_success)}"
     lines = [
-        f"Last successful sync: {_when(last_success)} ({formatting.age(last_success, now)}); "
+        f"Last successful sync: {formatting.when(last_success)} ({formatting.age(last_success, now)}); "
         f"limit {formatting.duration(limit_seconds)}",
         f"Metrics reading it: {', '.join(metric_ids)} (value alerts of those reading only late data are held "
         "back while it is late)",

@@ -68,6 +68,12 @@ def enqueue(conn: Connection, config: AlertConfig, *, key: str, alert_key: str |
                                 payload=payload))
 
 
+def ids_of(conn: Connection, idempotency_key: str) -> list[int]:
+    """The outbox rows written under one idempotency key (one per channel)."""
+    return list(conn.execute(text("SELECT id FROM heartbeat.alert_outbox WHERE idempotency_key = :k ORDER BY id"),
+                             {"k": idempotency_key}).scalars())
+
+
 _CLAIM_SQL = (
     """
     UPDATE heartbeat.alert_outbox o

@@ -3,47 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 
-from engine.alerts.config import AlertConfig
-from engine.core.errors import HeartbeatError
+from engine.alerts.config import AlertConfig, AlertConfigError
+from engine.alerts.config import load as load_config
+from engine.core.errors import FieldRejected, NotFound
 
 # "Never forever": a silence longer than this is refused; renew it instead (and say why again).
 MAX_SILENCE = timedelta(days=30)
 
 
-class AlertInputError(HeartbeatError):
-    """Operator input the alert layer refuses; names the field."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
-class AlertNotFound(HeartbeatError):
-    pass
+class AlertNotFound(NotFound):
+    """No alert (or no firing/pending one) with that id."""
 
 
 def _check_end(field: str, end: datetime, now: datetime, why: str = "") -> None:
     """An end time must be zoned, in the future, and within MAX_SILENCE of now."""
     if end.tzinfo is None:
-        raise AlertInputError(field, "must carry a time zone, e.g. 2026-12-01T09:00:00Z")
+        raise FieldRejected(field, "must carry a time zone, e.g. 2026-12-01T09:00:00Z")
     if end <= now:
-        raise AlertInputError(field, "must be in the future")
+        raise FieldRejected(field, "must be in the future")
     if end - now > MAX_SILENCE:
-        raise AlertInputError(field, f"must be within {MAX_SILENCE.days} days{why}")
+        raise FieldRejected(field, f"must be within {MAX_SILENCE.days} days{why}")
 
 
 def add_silence(engine: Engine, *, metric_id: str | None, tag: str | None, ends_at: datetime, reason: str,
                 created_by: str, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(timezone.utc)
     if (metric_id is None) == (tag is None):
-        raise AlertInputError("metric_id", "give exactly one of metric_id or tag")
+        raise FieldRejected("metric_id", "give exactly one of metric_id or tag")
     _check_end("ends_at", ends_at, now, ": silences never last forever")
     if not reason.strip():
-        raise AlertInputError("reason", "must say why (it is shown while the silence lasts)")
+        raise FieldRejected("reason", "must say why (it is shown while the silence lasts)")
     with engine.begin() as conn:
         if metric_id is not None and conn.execute(text(
                 "SELECT 1 FROM heartbeat.metric_registry WHERE id = :id AND retired_at IS NULL"),
@@ -63,7 +57,7 @@ def acknowledge(engine: Engine, alert_id: int, *, by: str, comment: str, until: 
     """Stop reminders of one firing or pending alert until ``until`` (or until it resolves)."""
     now = now or datetime.now(timezone.utc)
     if not by.strip():
-        raise AlertInputError("by", "must name who acknowledges")
+        raise FieldRejected("by", "must name who acknowledges")
     _check_end("until", until, now)
     with engine.begin() as conn:
         row = conn.execute(text(
@@ -114,6 +108,22 @@ def overview(engine: Engine, config: AlertConfig | None, *, now: datetime | None
         "dead_letters": dead,
         "channels": [c.describe() for c in config.channels.values()] if config else [],
     }
+
+
+def overview_for_display(engine: Engine, alerts_file: Path, *, now: datetime | None = None,
+                         deliveries_per_channel: int = 20) -> dict[str, Any]:
+    """The overview as every surface shows it: the routing file read now — a broken one is reported as
+    ``config_error``, never raised — and delivery errors masked again, in case a secret changed since."""
+    try:
+        config, problem = load_config(alerts_file), None
+    except AlertConfigError as exc:
+        config, problem = None, str(exc)
+    view = overview(engine, config, now=now, deliveries_per_channel=deliveries_per_channel)
+    if config is not None:
+        for row in [r for rows in view["deliveries"].values() for r in rows] + view["dead_letters"]:
+            row["last_error"] = row["last_error"] and config.mask(row["last_error"])
+    view["config_error"] = problem
+    return view
 
 
 def marks(engine: Engine, now: datetime | None = None) -> dict[str, dict[str, Any]]:

@@ -20,8 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
 from engine.api import alerts, health, jobs, metrics
+from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
-from engine.metrics.edits import EditRejected, MetricNotFound
 from engine.runtime import Runtime, wiring
 
 log = logging.getLogger(__name__)
@@ -78,12 +78,12 @@ def _install_error_handlers(api: FastAPI) -> None:
         ]
         return JSONResponse({"error": "invalid request", "problems": problems}, 422)
 
-    @api.exception_handler(EditRejected)
-    async def rejected(request: Request, exc: EditRejected) -> JSONResponse:
+    @api.exception_handler(FieldRejected)
+    async def rejected(request: Request, exc: FieldRejected) -> JSONResponse:
         return JSONResponse({"error": "invalid request", "problems": [{"field": exc.field, "reason": exc.reason}]}, 422)
 
-    @api.exception_handler(MetricNotFound)
-    async def not_found(request: Request, exc: MetricNotFound) -> JSONResponse:
+    @api.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, 404)
 
     @api.exception_handler(StarletteHTTPException)

@@ -13,7 +13,8 @@ from rich.table import Table
 from engine.alerts import config as alert_config
 from engine.alerts import messages, outbox, silences
 from engine.cli.common import Formatter, printing
-from engine.core.errors import HeartbeatError
+from engine.core.durations import parse_duration
+from engine.core.errors import FieldRejected, HeartbeatError
 from engine.core.formatting import age
 from engine.runtime import Runtime
 
@@ -69,11 +70,8 @@ def cmd_test(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
     with engine.begin() as conn:
         outbox.enqueue(conn, config, key=key, alert_key=None, transition="test", channels=[channel.name],
                        payload=messages.test_message(channel.name, rt.settings.link_base))
-        from sqlalchemy import text
-
-        row_id = conn.execute(text("SELECT id FROM heartbeat.alert_outbox WHERE idempotency_key = :k"),
-                              {"k": key}).scalar_one()
-    results = outbox.deliver_due(engine, config, only_ids=[row_id])
+        row_ids = outbox.ids_of(conn, key)
+    results = outbox.deliver_due(engine, config, only_ids=row_ids)
     if results and results[0].ok:
         out.print(f"[green]✓[/] test message delivered to {channel.name}")
         return 0
@@ -83,13 +81,10 @@ def cmd_test(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
 
 
 def _duration(raw: str) -> timedelta:
-    from engine.alerts.config import AlertConfigError
-    from engine.alerts.config import _duration as parse
-
     try:
-        return timedelta(seconds=parse(raw, "--for", "value"))
-    except AlertConfigError:
-        raise HeartbeatError(f"--for {raw!r}: use a duration such as 2h, 90min or 3d") from None
+        return timedelta(seconds=parse_duration(raw))
+    except ValueError:
+        raise FieldRejected("--for", f"{raw!r} is not a duration; use one such as 2h, 90min or 3d") from None
 
 
 def cmd_silence(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
@@ -98,7 +93,7 @@ def cmd_silence(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
         silence = silences.add_silence(rt.db.engine(), metric_id=args.metric, tag=args.tag,
                                        ends_at=now + _duration(args.duration), reason=args.reason,
                                        created_by=f"cli:{getpass.getuser()}", now=now)
-    except silences.AlertInputError as exc:
+    except FieldRejected as exc:
         raise HeartbeatError(f"{'--for' if exc.field == 'ends_at' else '--' + exc.field}: {exc.reason}") from None
     target = f"metric {silence['metric_id']}" if silence["metric_id"] else f"tag {silence['tag']}"
     out.print(f"[green]✓[/] silence {silence['id']} on {target} until {silence['ends_at']:%Y-%m-%d %H:%M} UTC")
@@ -110,7 +105,7 @@ def cmd_ack(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
     try:
         row = silences.acknowledge(rt.db.engine(), args.alert_id, by=args.by, comment=args.comment,
                                    until=now + _duration(args.duration), now=now)
-    except silences.AlertInputError as exc:
+    except FieldRejected as exc:
         raise HeartbeatError(f"{'--for' if exc.field == 'until' else '--' + exc.field}: {exc.reason}") from None
     out.print(f"[green]✓[/] {row['key']} acknowledged by {row['acked_by']} until "
               f"{row['acked_until']:%Y-%m-%d %H:%M} UTC")

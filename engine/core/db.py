@@ -17,7 +17,6 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from engine.core.errors import HeartbeatError
 from engine.core.settings import Settings
@@ -93,10 +92,6 @@ class Database:
                 )
                 self._engines[name] = engine
             return engine
-
-    def session(self, database: str | None = None) -> Session:
-        """A new ORM session on ``database``; the caller closes it (use it as a context manager)."""
-        return sessionmaker(self.engine(database), expire_on_commit=False)()
 
     @contextmanager
     def admin(self) -> Iterator[psycopg.Connection]:

@@ -1,13 +1,13 @@
 """Numbers and times as a person reads them on a wall or in a message.
 
-Shared by the cockpit and (later) alert messages, so a value reads the same
-everywhere.
+Shared by the cockpit, the metric pages, the CLI and alert messages, so a value
+or a time reads the same everywhere.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 _CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
@@ -70,3 +70,10 @@ def age(moment: datetime | None, now: datetime | None = None) -> str:
     if seconds < 60:
         return "just now"
     return f"{duration(seconds)} ago"
+
+
+def when(moment: datetime | None, tz: tzinfo = timezone.utc, *, empty: str = "never") -> str:
+    """A point in time as a wall or a message shows it: '2026-11-30 09:00 UTC' in ``tz``; ``empty`` for none."""
+    if moment is None:
+        return empty
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")

@@ -13,26 +13,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from engine.core.errors import HeartbeatError
+from engine.core.durations import parse_duration
+from engine.core.errors import ConfigError
 
 
-class SettingsError(HeartbeatError):
+class SettingsError(ConfigError):
     """A setting has a value Heartbeat cannot use; the message names the key and a fix."""
-
-
-def _duration_seconds(raw: str) -> float:
-    """Parse ``60``, ``60s``, ``500ms``, ``5min`` or ``2h`` into seconds."""
-    text = raw.strip().lower()
-    for suffix, factor in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if text.endswith(suffix):
-            number = text[: -len(suffix)].strip()
-            break
-    else:
-        number, factor = text, 1.0
-    value = float(number) * factor
-    if not value > 0 or value != value or value == float("inf"):
-        raise ValueError("must be a positive duration")
-    return value
 
 
 def _port(raw: str) -> int:
@@ -191,7 +177,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "metric_statement_timeout", "HEARTBEAT_METRIC_STATEMENT_TIMEOUT", "60s",
         "Longest a metric's SQL may run before it is cancelled (e.g. 60s, 500ms, 2min).",
-        _duration_seconds, "use a positive duration such as 60s",
+        parse_duration, "use a positive duration such as 60s",
     ),
     Setting(
         "compute_workers", "HEARTBEAT_COMPUTE_WORKERS", "4",
@@ -206,12 +192,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "tv_refresh_seconds", "HEARTBEAT_TV_REFRESH_SECONDS", "30",
         "How often an open cockpit re-reads the registry (it never triggers a computation).",
-        _duration_seconds, "use a positive duration such as 30s",
+        parse_duration, "use a positive duration such as 30s",
     ),
     Setting(
         "frozen_after", "HEARTBEAT_FROZEN_AFTER", "2h",
         "With no successful refresh for this long the cockpit shows a 'frozen since' banner.",
-        _duration_seconds, "use a duration such as 2h (the refresh runs hourly by default)",
+        parse_duration, "use a duration such as 2h (the refresh runs hourly by default)",
     ),
     Setting(
         "night_dim", "HEARTBEAT_NIGHT_DIM", "",

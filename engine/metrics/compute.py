@@ -22,7 +22,7 @@ from engine import contract
 from engine.core.db import Database
 from engine.core.settings import Settings
 from engine.ingest.ledger import source_as_of
-from engine.metrics.registry import active_metrics
+from engine.metrics.registry import RegistryRow, active_metrics
 from engine.metrics.sql import MetricSqlError, run_readonly, scalar
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def today() -> date:
 
 
 def compute_one(
-    metric: Any, ctx: ComputeContext, *, job_id: int | None = None, marts: psycopg.Connection | None = None
+    metric: RegistryRow, ctx: ComputeContext, *, job_id: int | None = None, marts: psycopg.Connection | None = None
 ) -> ComputeResult:
     """Compute one registry row and write today's history row."""
     own = marts is None

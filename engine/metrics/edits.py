@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from engine import contract
-from engine.core.errors import HeartbeatError
+from engine.core.errors import FieldRejected, NotFound
 from engine.metrics.files import EMAIL
 from engine.metrics.registry import record_change
 
@@ -23,16 +23,10 @@ THRESHOLD_FIELDS = ("norm_value", "alert_value", "target_value", "target_due_dat
 UNSET: Any = object()
 
 
-class EditRejected(HeartbeatError):
-    """An edit that breaks a rule; ``field`` names the input to fix."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"{field}: {reason}")
+EditRejected = FieldRejected  # the name the metric page uses for a refused edit
 
 
-class MetricNotFound(HeartbeatError):
+class MetricNotFound(NotFound):
     def __init__(self, metric_id: str) -> None:
         self.metric_id = metric_id
         super().__init__(f"no active metric {metric_id!r}")

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine import contract
-from engine.core.errors import HeartbeatError
+from engine.core.errors import ConfigError
 from engine.sources import SOURCES
 from engine.store.models import PERIODS, UNITS
 
@@ -171,7 +171,7 @@ class MetricFileError:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class MetricFilesInvalid(HeartbeatError):
+class MetricFilesInvalid(ConfigError):
     """One or more metric files are invalid; nothing was written."""
 
     def __init__(self, errors: list[MetricFileError]) -> None:

@@ -211,10 +211,24 @@ _ACTIVE_SQL = text(
 )
 
 
-def active_metrics(engine: Engine, ids: Iterable[str] | None = None) -> list[Any]:
+@dataclass(frozen=True)
+class RegistryRow:
+    """What computing a metric needs from its registry row."""
+
+    id: str
+    value_sql: str
+    direction: str
+    norm_value: float | None
+    alert_value: float | None
+    benchmark_mean: float | None
+    benchmark_stddev: float | None
+    source_schemas: list[str]
+
+
+def active_metrics(engine: Engine, ids: Iterable[str] | None = None) -> list[RegistryRow]:
     """Registry rows to compute: all active ones, or the named ones (unknown ids are ignored)."""
     with engine.connect() as conn:
-        rows = conn.execute(_ACTIVE_SQL).all()
+        rows = [RegistryRow(**row) for row in conn.execute(_ACTIVE_SQL).mappings()]
     if ids is None:
         return rows
     wanted = set(ids)

@@ -13,7 +13,7 @@ import dlt
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
-from engine.core.errors import HeartbeatError
+from engine.core.errors import ConfigError
 from engine.sources import catalog
 from engine.sources.locations import Location
 
@@ -22,7 +22,7 @@ from engine.sources.locations import Location
 BATCH_ROWS = 100_000
 
 
-class SourceConfigError(HeartbeatError):
+class SourceConfigError(ConfigError):
     """A source is registered without the location it needs."""
 
 
@@ -33,12 +33,8 @@ def connectorx_url(url: URL) -> str:
         socket_dir = socket_dir[0]
     user = urllib.parse.quote(url.username or "", safe="")
     password = f":{urllib.parse.quote(url.password, safe='')}" if url.password else ""
-    if socket_dir:
-        host = urllib.parse.quote(socket_dir, safe="")
-        port = f":{url.port}" if url.port else ""
-    else:
-        host = url.host or "localhost"
-        port = f":{url.port}" if url.port else ""
+    host = urllib.parse.quote(socket_dir, safe="") if socket_dir else url.host or "localhost"
+    port = f":{url.port}" if url.port else ""
     return f"postgresql://{user}{password}@{host}{port}/{url.database}"
 
 

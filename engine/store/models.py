@@ -1,7 +1,9 @@
-"""The tables of schema ``heartbeat``: the registries, history, job ledger and change trail.
+"""The tables of schema ``heartbeat``, declared for the migrations (alembic autogenerate) and their test.
 
-Plain SQLModel tables (``rx.Model`` is deprecated). Alembic migrations create
-them; a test checks that the migrations and these classes agree.
+Runtime code does not query through these classes: each package owns the SQL
+of its tables (``metrics/registry.py``, ``refresh/ledger.py``,
+``ingest/ledger.py``, ``alerts/``, ``read/``). Plain SQLModel tables
+(``rx.Model`` is deprecated); a test checks the migrations and these agree.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from engine.alerts import evaluate, outbox, silences
 from engine.alerts.config import Reminders
 from engine.alerts.machine import Rule, State, step
+from engine.core.errors import FieldRejected
 from tests.alerts.conftest import make_config
 
 NOW = datetime.now(timezone.utc)
@@ -192,7 +193,7 @@ def test_silences_are_never_forever(metrics):
         try:
             silences.add_silence(engine, metric_id="approval", tag=None, created_by="op",
                                  **{"reason": "x", **kwargs}, now=NOW)
-        except silences.AlertInputError as exc:
+        except FieldRejected as exc:
             assert exc.field == field
         else:
             raise AssertionError(f"accepted {kwargs}")

@@ -82,6 +82,66 @@ def _within(smtp: smtplib.SMTP, deadline: float) -> None:
         smtp.sock.settimeout(left)
 
 
+def _deliver(host: str, port: int, tls: str, login: tuple[str, str] | None, mail: EmailMessage, to: list[str],
+             deadline: float, timeout: float, where: list[str]) -> dict:
+    """The SMTP conversation; ``where[0]`` follows the step so a failure can name it."""
+    context = ssl.create_default_context()
+    smtp = (smtplib.SMTP_SSL(host, port, timeout=timeout, context=context) if tls == "implicit"
+            else smtplib.SMTP(host, port, timeout=timeout))
+    try:
+        if tls == "starttls":
+            where[0] = "STARTTLS"
+            _within(smtp, deadline)
+            smtp.starttls(context=context)
+        if login:
+            where[0] = "login"
+            _within(smtp, deadline)
+            smtp.login(*login)
+        where[0] = "send"
+        _within(smtp, deadline)
+        refused = smtp.send_message(mail, to_addrs=to)
+    except BaseException:
+        smtp.close()
+        raise
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()  # the mail was accepted: a failed goodbye is no reason to send it again
+    return refused
+
+
+def _failure(channel: Channel, exc: BaseException, step: str, timeout: float, port: int) -> SendFailed:
+    """One sentence for a failed conversation: what failed at which step, never the server's quote of a login."""
+    name = channel.name
+    # smtplib turns a read that timed out into SMTPServerDisconnected.
+    if isinstance(exc, TimeoutError) or (isinstance(exc, smtplib.SMTPServerDisconnected)
+                                         and isinstance(exc.__context__, TimeoutError)):
+        return SendFailed(f"{name}: no answer from the SMTP server within {timeout:g}s ({step})")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return SendFailed(f"{name}: the SMTP server closed the connection at {step}")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # The server's text may quote the user name: say only the code and what to check.
+        return SendFailed(f"{name}: the SMTP server refused the login (SMTP {exc.smtp_code}); check "
+                          f"{channel.env['username']} and {channel.env['password']}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        what = ("STARTTLS (use tls: implicit for port 465, or tls: none for a relay on this host)"
+                if step == "STARTTLS" else "a login (leave out username_env and password_env)")
+        return SendFailed(f"{name}: the SMTP server does not offer {what}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(code) for code, _ in exc.recipients.values()})
+        return SendFailed(f"{name}: the SMTP server refused every recipient (SMTP {', '.join(codes)})")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        said = "" if step == "login" else f" {' '.join(said.split())[:200]}"
+        return SendFailed(f"{name}: SMTP {exc.smtp_code} at {step}:{said}")
+    if isinstance(exc, smtplib.SMTPException):
+        return SendFailed(f"{name}: {type(exc).__name__} at {step}")
+    if isinstance(exc, ssl.SSLError):
+        return SendFailed(f"{name}: TLS failed at {step} ({exc.reason or type(exc).__name__})")
+    return SendFailed(f"{name}: cannot reach the SMTP server on port {port} "
+                      f"({getattr(exc, 'strerror', None) or type(exc).__name__})")
+
+
 def send(channel: Channel, payload: dict[str, Any], idempotency_key: str, timeout: float) -> None:
     """Hand the mail to the channel's SMTP server within ``timeout`` seconds in all, or raise SendFailed."""
     host, port, tls = channel.secrets["host"], channel.options["port"], channel.options["tls"]
@@ -96,60 +156,11 @@ def send(channel: Channel, payload: dict[str, Any], idempotency_key: str, timeou
         mail = message_for(channel, payload, idempotency_key)
     except ValueError:
         raise SendFailed(f"{channel.name}: the sender or a recipient is not a valid address") from None
-    deadline = time.monotonic() + timeout
-    step = "connect"
+    where = ["connect"]  # the SMTP step in progress, for the error message
     try:
-        context = ssl.create_default_context()
-        smtp = (smtplib.SMTP_SSL(host, port, timeout=timeout, context=context) if tls == "implicit"
-                else smtplib.SMTP(host, port, timeout=timeout))
-        try:
-            if tls == "starttls":
-                step = "STARTTLS"
-                _within(smtp, deadline)
-                smtp.starttls(context=context)
-            if login:
-                step = "login"
-                _within(smtp, deadline)
-                smtp.login(*login)
-            step = "send"
-            _within(smtp, deadline)
-            refused = smtp.send_message(mail, to_addrs=to)
-        except BaseException:
-            smtp.close()
-            raise
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()  # the mail was accepted: a failed goodbye is no reason to send it again
-    except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
-        # smtplib turns a read that timed out into SMTPServerDisconnected.
-        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
-            raise SendFailed(f"{channel.name}: no answer from the SMTP server within {timeout:g}s ({step})") \
-                from None
-        raise SendFailed(f"{channel.name}: the SMTP server closed the connection at {step}") from None
-    except smtplib.SMTPAuthenticationError as exc:
-        # The server's text may quote the user name: say only the code and what to check.
-        raise SendFailed(f"{channel.name}: the SMTP server refused the login (SMTP {exc.smtp_code}); check "
-                         f"{channel.env['username']} and {channel.env['password']}") from None
-    except smtplib.SMTPNotSupportedError:
-        what = ("STARTTLS (use tls: implicit for port 465, or tls: none for a relay on this host)"
-                if step == "STARTTLS" else "a login (leave out username_env and password_env)")
-        raise SendFailed(f"{channel.name}: the SMTP server does not offer {what}") from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = sorted({str(code) for code, _ in exc.recipients.values()})
-        raise SendFailed(f"{channel.name}: the SMTP server refused every recipient (SMTP {', '.join(codes)})") \
-            from None
-    except smtplib.SMTPResponseException as exc:
-        said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        said = "" if step == "login" else f" {' '.join(said.split())[:200]}"
-        raise SendFailed(f"{channel.name}: SMTP {exc.smtp_code} at {step}:{said}") from None
-    except smtplib.SMTPException as exc:
-        raise SendFailed(f"{channel.name}: {type(exc).__name__} at {step}") from None
-    except ssl.SSLError as exc:
-        raise SendFailed(f"{channel.name}: TLS failed at {step} ({exc.reason or type(exc).__name__})") from None
-    except OSError as exc:
-        raise SendFailed(f"{channel.name}: cannot reach the SMTP server on port {port} "
-                         f"({exc.strerror or type(exc).__name__})") from None
+        refused = _deliver(host, port, tls, login, mail, to, time.monotonic() + timeout, timeout, where)
+    except (smtplib.SMTPException, OSError) as exc:  # TimeoutError and ssl.SSLError are OSErrors
+        raise _failure(channel, exc, where[0], timeout, port) from None
     if refused:
         # Sent to the others; sending again would repeat it to them, so this is not a failure.
         log.warning("%s: the SMTP server refused %d of %d recipients", channel.name, len(refused), len(to))
