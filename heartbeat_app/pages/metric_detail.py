@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.history_chart import history_chart
 from heartbeat_app.components.shell import app_shell
-from heartbeat_app.detail_state import DetailState
-from heartbeat_app.state import ShellState
-
-ROUTE = "/metrics/[metric_id]"
+from heartbeat_app.display.chart import AMBER, GREEN, RED
+from heartbeat_app.state.detail import DetailState
+from heartbeat_app.state.shell import ShellState
 
 STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
 # Freshness has its own scale and its own look (the cockpit's chip, with a clock), so a stale
@@ -157,10 +157,10 @@ def lines_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Lines", size="5"),
-            _line_row("alert (red)", H["alert"], "#ff5a5f"),
-            _line_row("norm (amber)", H["norm"], "#ffb224"),
+            _line_row("alert (red)", H["alert"], RED),
+            _line_row("norm (amber)", H["norm"], AMBER),
             rx.cond(H["typical"] != "", _line_row("typical μ ± σ", H["typical"], "rgba(129,140,248,0.6)")),
-            rx.cond(H["target_line"] != "", _line_row("target", H["target_line"], "#3dd68c")),
+            rx.cond(H["target_line"] != "", _line_row("target", H["target_line"], GREEN)),
             spacing="3",
             width="100%",
         ),
@@ -425,26 +425,18 @@ def detail() -> rx.Component:
 
 
 def not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("search-x", size=72, color=rx.color("gray", 9)),
-            rx.heading("No such metric", size="9"),
-            rx.text(
-                "There is no active metric “", DetailState.requested_id,
-                "”. It may have been retired, renamed, or never existed.",
-                size="6", align="center",
-            ),
-            rx.link("← Back to the cockpit", href="/", size="6", id="not-found-back"),
-            align="center",
-            spacing="5",
-            max_width="56rem",
-        ),
-        id="not-found",
-        padding_top="18vh",
-        width="100%",
+    return empty_state(
+        "search-x", "No such metric",
+        "There is no active metric “", DetailState.requested_id, "”. It may have been retired, renamed, or never existed.",
+        link=("← Back to the cockpit", "/"),
+        element_id="not-found",
+        link_id="not-found-back",
+        large=True,
     )
 
 
+@rx.page(route="/metrics/[metric_id]", title="Heartbeat — metric",
+         on_load=[DetailState.load, DetailState.check_operator, ShellState.load_shell])
 def metric_detail() -> rx.Component:
     return app_shell(
         rx.cond(
@@ -458,6 +450,3 @@ def metric_detail() -> rx.Component:
             rx.center(rx.spinner(size="3"), padding_top="20vh", width="100%"),
         ),
     )
-
-
-ON_LOAD = [DetailState.load, DetailState.check_operator, ShellState.load_shell]
