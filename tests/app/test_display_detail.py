@@ -11,7 +11,8 @@ from heartbeat_app.display import detail
 from tests.app.cards import NOW, card, due, profile, red
 
 UTC = ZoneInfo("UTC")
-PAGE = Path(__file__).resolve().parents[2] / "heartbeat_app" / "pages" / "metric_detail.py"
+APP = Path(__file__).resolve().parents[2] / "heartbeat_app"
+READERS = (APP / "pages" / "metric_detail.py", APP / "components" / "operator_panel.py")
 
 
 def test_the_header_of_a_red_money_metric():
@@ -32,7 +33,7 @@ def test_verification_warns_when_the_definition_changed_since():
 
 
 def test_every_key_the_page_reads_is_a_header_key():
-    read = set(re.findall(r'H\["(\w+)"\]', PAGE.read_text()))
+    read = {key for path in READERS for key in re.findall(r'H\["(\w+)"\]', path.read_text())}
     assert read and read <= set(detail.Header.__annotations__)
     assert set(detail.header(card(), profile(), UTC, NOW)) == set(detail.Header.__annotations__)
 
