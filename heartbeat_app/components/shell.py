@@ -1,12 +1,10 @@
-"""The AppShell shared by every page: primary nav, clock, freshness chip, job progress, theme toggle."""
+"""The AppShell shared by every page: primary nav, freshness chip, theme toggle; the cockpit adds its live parts."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from heartbeat_app.cockpit_state import CockpitState
-from heartbeat_app.operator_state import OperatorState
-from heartbeat_app.state import ShellState
+from heartbeat_app.state.shell import ShellState
 
 NAV = (("Cockpit", "/"), ("Alerts", "/alerts"), ("Audit", "/audit"), ("Docs", "/docs"))
 
@@ -15,11 +13,10 @@ def _nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="5", weight="medium", color_scheme="gray", high_contrast=True)
 
 
-def freshness_chip(live: bool) -> rx.Component:
-    last = CockpitState.last_refresh if live else ShellState.last_refresh
+def freshness_chip() -> rx.Component:
     return rx.badge(
         rx.icon("refresh-cw", size=16),
-        rx.text("last refresh ", last),
+        rx.text("last refresh ", ShellState.last_refresh),
         size="3",
         variant="soft",
         color_scheme="gray",
@@ -27,37 +24,8 @@ def freshness_chip(live: bool) -> rx.Component:
     )
 
 
-def job_progress() -> rx.Component:
-    """The running refresh, whoever started it (cron, CLI, a click)."""
-    return rx.cond(
-        CockpitState.job.contains("phase"),
-        rx.hstack(
-            rx.text("refreshing · ", CockpitState.job["phase"], " ", CockpitState.job["progress"],
-                    " (", CockpitState.job["trigger"], ")", size="3"),
-            rx.progress(value=CockpitState.job["percent"].to(int), width="10rem"),
-            align="center",
-            spacing="2",
-            id="job-progress",
-        ),
-    )
-
-
-def recompute_button() -> rx.Component:
-    """Operator only (token unlocked in this browser); the server checks the token again on click."""
-    return rx.cond(
-        OperatorState.operator,
-        rx.hstack(
-            rx.button(rx.icon("play", size=16), "Recompute", on_click=OperatorState.recompute_all, size="2",
-                      variant="soft", id="recompute-button"),
-            rx.cond(OperatorState.recompute_message != "",
-                    rx.text(OperatorState.recompute_message, size="2", color_scheme="gray")),
-            align="center",
-            spacing="2",
-        ),
-    )
-
-
-def header(live: bool = False) -> rx.Component:
+def header(before_chip: tuple[rx.Component, ...] = (), after_chip: tuple[rx.Component, ...] = ()) -> rx.Component:
+    """The top bar; a page may put its own parts on either side of the freshness chip."""
     return rx.hstack(
         rx.hstack(
             rx.icon("activity", size=28, color=rx.color("red", 9)),
@@ -67,9 +35,9 @@ def header(live: bool = False) -> rx.Component:
         ),
         rx.hstack(*(_nav_link(label, href) for label, href in NAV), spacing="6", id="primary-nav"),
         rx.spacer(),
-        *([job_progress(), recompute_button()] if live else []),
-        freshness_chip(live),
-        *([rx.el.span(CockpitState.clock, class_name="hb-clock", id="clock")] if live else []),
+        *before_chip,
+        freshness_chip(),
+        *after_chip,
         rx.color_mode.button(size="3", id="theme-toggle"),
         align="center",
         spacing="6",

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from heartbeat_app.alerts_state import AlertsState
 from heartbeat_app.components.shell import app_shell
+from heartbeat_app.state.alerts import AlertsState
+from heartbeat_app.state.shell import ShellState
 
 STATE_COLOR = {"firing": "red", "pending": "amber"}
 STATUS_COLOR = {"sent": "grass", "pending": "amber", "retrying": "amber", "dead": "red", "skipped": "gray"}
@@ -48,6 +49,7 @@ def _delivery(item) -> rx.Component:
     )
 
 
+@rx.page(route="/alerts", title="Heartbeat — alerts", on_load=[ShellState.load_shell, AlertsState.load])
 def alerts() -> rx.Component:
     return app_shell(
         rx.vstack(

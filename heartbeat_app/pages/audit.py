@@ -5,8 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from heartbeat_app.components.shell import app_shell
+from heartbeat_app.state.shell import ShellState
 
 
+@rx.page(route="/audit", title="Heartbeat — audit", on_load=ShellState.load_shell)
 def audit() -> rx.Component:
     return app_shell(
         rx.vstack(

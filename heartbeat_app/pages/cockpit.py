@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.core.banner import has_connection_errors
 
-from heartbeat_app.cockpit_state import CockpitState
-from heartbeat_app.components.shell import header
-from heartbeat_app.operator_state import OperatorState
+from heartbeat_app.components.banner import banner
+from heartbeat_app.components.empty_state import empty_state
+from heartbeat_app.components.live_header import live_header
+from heartbeat_app.state.cockpit import CockpitState
+from heartbeat_app.state.operator import OperatorState
 
 KIOSK_HINT = "/?kiosk=1"
 
@@ -95,46 +97,22 @@ def green_strip() -> rx.Component:
 
 def banners() -> rx.Component:
     return rx.vstack(
-        rx.cond(
-            has_connection_errors,
-            rx.el.div("Connection lost — showing the values of ", CockpitState.updated_at,
-                      "; reconnecting by itself", class_name="hb-banner", id="connection-lost",
-                      style={"background": "var(--orange-9)", "color": "black"}),
-        ),
-        rx.cond(
-            CockpitState.db_error != "",
-            rx.el.div(CockpitState.db_error, class_name="hb-banner", id="db-error",
-                      style={"background": "var(--orange-9)", "color": "black"}),
-        ),
-        rx.cond(
-            CockpitState.frozen != "",
-            rx.el.div(CockpitState.frozen, class_name="hb-banner", id="frozen-banner",
-                      style={"background": "var(--yellow-9)", "color": "black"}),
-        ),
+        banner(has_connection_errors, "Connection lost — showing the values of ", CockpitState.updated_at,
+               "; reconnecting by itself", element_id="connection-lost"),
+        banner(CockpitState.db_error != "", CockpitState.db_error, element_id="db-error"),
+        banner(CockpitState.frozen != "", CockpitState.frozen, element_id="frozen-banner", tone="frozen"),
         width="100%",
         spacing="2",
     )
 
 
-def empty_state() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("gauge", size=64, color=rx.color("gray", 9)),
-            rx.heading("No metrics yet", size="8"),
-            rx.text(
-                "Add a metric: write one file metrics/<metric_id>.sql (a config header and the SQL), "
-                "then run `heartbeat metrics sync`.",
-                size="5",
-                align="center",
-            ),
-            rx.link("How to add a metric →", href="/docs/metrics", size="5"),
-            align="center",
-            spacing="4",
-            max_width="48rem",
-        ),
-        id="empty-state",
-        padding_top="20vh",
-        width="100%",
+def no_metrics() -> rx.Component:
+    return empty_state(
+        "gauge", "No metrics yet",
+        "Add a metric: write one file metrics/<metric_id>.sql (a config header and the SQL), "
+        "then run `heartbeat metrics sync`.",
+        link=("How to add a metric →", "/docs/metrics"),
+        element_id="empty-state",
     )
 
 
@@ -159,15 +137,17 @@ def wall() -> rx.Component:
     )
 
 
+@rx.page(route="/", title="Heartbeat — cockpit",
+         on_load=[CockpitState.open_page, OperatorState.check_operator, CockpitState.run_loop])
 def cockpit() -> rx.Component:
     return rx.vstack(
-        rx.cond(~CockpitState.kiosk, header(live=True)),
+        rx.cond(~CockpitState.kiosk, live_header()),
         rx.box(banners(), padding="0.75rem 2rem 0 2rem", width="100%"),
         rx.box(
             rx.cond(
                 CockpitState.total > 0,
                 wall(),
-                rx.cond(CockpitState.loaded, empty_state(), rx.spinner(size="3")),
+                rx.cond(CockpitState.loaded, no_metrics(), rx.spinner(size="3")),
             ),
             class_name=rx.cond(
                 has_connection_errors | (CockpitState.db_error != ""),
@@ -183,6 +163,3 @@ def cockpit() -> rx.Component:
         min_height="100vh",
         width="100%",
     )
-
-
-ON_LOAD = [CockpitState.open_page, OperatorState.check_operator, CockpitState.run_loop]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.history_chart import history_chart
+from heartbeat_app.components.operator_panel import lines_card, operator_card
 from heartbeat_app.components.shell import app_shell
-from heartbeat_app.detail_state import DetailState
-from heartbeat_app.state import ShellState
-
-ROUTE = "/metrics/[metric_id]"
+from heartbeat_app.state.detail import DetailState
+from heartbeat_app.state.shell import ShellState
 
 STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
 # Freshness has its own scale and its own look (the cockpit's chip, with a clock), so a stale
@@ -73,222 +73,74 @@ def _meta(icon: str, *children, **props) -> rx.Component:
     )
 
 
-def header() -> rx.Component:
-    return rx.hstack(
-        rx.vstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=20), rx.text("Cockpit"), align="center", spacing="1"),
-                    href="/", size="4", color_scheme="gray", id="back-to-cockpit"),
-            rx.heading(H["name"], size="9", weight="bold", id="detail-name", line_height="1.05"),
-            rx.hstack(
-                _status_badge(),
-                _freshness_chip(),
-                rx.cond(
-                    H["verification_state"] == "verified",
-                    rx.badge(rx.icon("badge-check", size=20), H["verification"], color_scheme="grass",
-                             variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
-                    rx.badge(rx.icon("shield-question", size=20), "unverified", color_scheme="orange",
-                             variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
-                ),
-                spacing="3",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.hstack(
-                _meta("user", H["owner"], id="detail-owner"),
-                _meta("calendar-range", H["period"], " · ", H["direction"]),
-                _meta("cpu", "computed ", H["computed_age"], title=H["computed_at"]),
-                spacing="6",
-                wrap="wrap",
-            ),
-            spacing="3",
-            align="start",
-        ),
-        rx.spacer(),
-        rx.vstack(
-            rx.text(
-                H["value"],
-                font_size="6.5rem",
-                font_weight="800",
-                line_height="1",
-                letter_spacing="-0.02em",
-                color=rx.match(
-                    H["status"],
-                    ("red", rx.color("red", 10)),
-                    ("amber", rx.color("amber", 10)),
-                    rx.color("gray", 12),
-                ),
-                id="detail-value",
-            ),
-            rx.cond(
-                H["crossed"] != "",
-                rx.text(H["crossed"], size="6", weight="medium",
-                        color=rx.cond(H["status"] == "red", rx.color("red", 11), rx.color("amber", 11)),
-                        id="detail-crossed", text_align="right"),
-            ),
-            rx.cond(H["target"] != "", rx.text(H["target"], size="5", color=rx.color("grass", 11))),
-            rx.cond(
-                H["error"] != "",
-                rx.text("last computation failed: ", H["error"], size="4", color=rx.color("purple", 11),
-                        max_width="40rem", text_align="right", id="detail-error"),
-            ),
-            align="end",
-            spacing="2",
-        ),
-        width="100%",
-        align="start",
-        spacing="6",
-    )
-
-
-# ── side panel: the lines and operator mode ─────────────────────────────────────────────
-
-def _line_row(label: str, value, colour: str) -> rx.Component:
-    return rx.hstack(
-        rx.box(width="1.1rem", height="0.3rem", background=colour, border_radius="2px"),
-        rx.text(label, size="4", color_scheme="gray"),
-        rx.spacer(),
-        rx.text(value, size="5", weight="bold"),
-        align="center",
-        width="100%",
-    )
-
-
-def lines_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Lines", size="5"),
-            _line_row("alert (red)", H["alert"], "#ff5a5f"),
-            _line_row("norm (amber)", H["norm"], "#ffb224"),
-            rx.cond(H["typical"] != "", _line_row("typical μ ± σ", H["typical"], "rgba(129,140,248,0.6)")),
-            rx.cond(H["target_line"] != "", _line_row("target", H["target_line"], "#3dd68c")),
-            spacing="3",
-            width="100%",
-        ),
-        size="3",
-        width="100%",
-    )
-
-
-def _message(text, colour: str = "red", **props) -> rx.Component:
-    return rx.cond(
-        text != "",
-        rx.callout(text, icon="triangle-alert" if colour == "red" else "check", color_scheme=colour, size="1",
-                   width="100%", **props),
-    )
-
-
-def unlock_form() -> rx.Component:
+def _identity() -> rx.Component:
+    """Left of the header: the way back, the name, status, freshness and verification, who and when."""
     return rx.vstack(
-        rx.hstack(rx.icon("lock", size=22), rx.heading("Operator mode", size="5"), align="center", spacing="2"),
-        rx.text("Read-only. Enter the operator token once to edit owner, verification and thresholds "
-                "(kept in this browser).", size="3", color_scheme="gray"),
-        rx.form(
-            rx.hstack(
-                rx.input(name="token", type="password", placeholder="operator token", size="3",
-                         auto_complete="off", id="operator-token", flex="1"),
-                rx.button("Unlock", type="submit", size="3", id="operator-unlock"),
-                width="100%",
-            ),
-            on_submit=DetailState.unlock,
-            reset_on_submit=True,
-            width="100%",
-        ),
-        _message(DetailState.operator_message, id="operator-message"),
-        spacing="3",
-        width="100%",
-    )
-
-
-def _field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="3", weight="medium", color_scheme="gray"), control, spacing="1",
-                     width="100%")
-
-
-def _threshold_input(field: str, placeholder: str, type_: str = "text") -> rx.Component:
-    return rx.input(
-        name=field,
-        default_value=DetailState.inputs[field],
-        key=DetailState.version.to_string() + field,
-        type=type_,
-        placeholder=placeholder,
-        size="3",
-        id=f"edit-{field.replace('_', '-')}",
-        width="100%",
-    )
-
-
-def edit_controls() -> rx.Component:
-    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=20), rx.text("Cockpit"), align="center", spacing="1"),
+                href="/", size="4", color_scheme="gray", id="back-to-cockpit"),
+        rx.heading(H["name"], size="9", weight="bold", id="detail-name", line_height="1.05"),
         rx.hstack(
-            rx.icon("lock-open", size=22, color=rx.color("grass", 10)),
-            rx.heading("Operator mode", size="5"),
-            rx.spacer(),
-            rx.button("Lock", on_click=DetailState.lock, variant="soft", color_scheme="gray", size="2",
-                      id="operator-lock"),
+            _status_badge(),
+            _freshness_chip(),
+            rx.cond(
+                H["verification_state"] == "verified",
+                rx.badge(rx.icon("badge-check", size=20), H["verification"], color_scheme="grass",
+                         variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
+                rx.badge(rx.icon("shield-question", size=20), "unverified", color_scheme="orange",
+                         variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
+            ),
+            spacing="3",
             align="center",
-            width="100%",
+            wrap="wrap",
         ),
-        _field(
-            "Owner (saved when you leave the box)",
-            rx.input(
-                default_value=DetailState.inputs["owner"],
-                key=DetailState.version.to_string() + "owner",
-                on_blur=DetailState.save_owner,
-                placeholder="owner@example.com",
-                type="email",
-                size="3",
-                id="edit-owner",
-                width="100%",
-            ),
+        rx.hstack(
+            _meta("user", H["owner"], id="detail-owner"),
+            _meta("calendar-range", H["period"], " · ", H["direction"]),
+            _meta("cpu", "computed ", H["computed_age"], title=H["computed_at"]),
+            spacing="6",
+            wrap="wrap",
         ),
-        _message(DetailState.owner_message, id="owner-message"),
-        _field(
-            "Verification",
-            rx.segmented_control.root(
-                rx.segmented_control.item("Verified", value="verified"),
-                rx.segmented_control.item("Unverified", value="unverified"),
-                value=H["verification_state"],
-                on_change=DetailState.save_verification,
-                size="3",
-                id="edit-verification",
-                width="100%",
-            ),
-        ),
-        _message(DetailState.verification_message, id="verification-message"),
-        rx.form(
-            rx.vstack(
-                rx.grid(
-                    _field("Norm (amber line)", _threshold_input("norm_value", "none")),
-                    _field("Alert (red line)", _threshold_input("alert_value", "none")),
-                    _field("Target", _threshold_input("target_value", "none")),
-                    _field("Target due date", _threshold_input("target_due_date", "YYYY-MM-DD", "date")),
-                    columns="2",
-                    spacing="3",
-                    width="100%",
-                ),
-                rx.text("An empty box clears the line.", size="2", color_scheme="gray"),
-                rx.button("Save thresholds", type="submit", size="3", id="save-thresholds"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=DetailState.save_thresholds,
-            width="100%",
-        ),
-        _message(DetailState.thresholds_message, id="thresholds-message"),
-        _message(DetailState.saved_message, colour="grass", id="saved-message"),
         spacing="3",
-        width="100%",
-        id="operator-controls",
+        align="start",
     )
 
 
-def operator_card() -> rx.Component:
-    return rx.card(
-        rx.cond(DetailState.operator, edit_controls(), unlock_form()),
-        size="3",
-        width="100%",
-        id="operator-panel",
+def _value() -> rx.Component:
+    """Right of the header: the value, large, in its status colour, and what judges it."""
+    return rx.vstack(
+        rx.text(
+            H["value"],
+            font_size="6.5rem",
+            font_weight="800",
+            line_height="1",
+            letter_spacing="-0.02em",
+            color=rx.match(
+                H["status"],
+                ("red", rx.color("red", 10)),
+                ("amber", rx.color("amber", 10)),
+                rx.color("gray", 12),
+            ),
+            id="detail-value",
+        ),
+        rx.cond(
+            H["crossed"] != "",
+            rx.text(H["crossed"], size="6", weight="medium",
+                    color=rx.cond(H["status"] == "red", rx.color("red", 11), rx.color("amber", 11)),
+                    id="detail-crossed", text_align="right"),
+        ),
+        rx.cond(H["target"] != "", rx.text(H["target"], size="5", color=rx.color("grass", 11))),
+        rx.cond(
+            H["error"] != "",
+            rx.text("last computation failed: ", H["error"], size="4", color=rx.color("purple", 11),
+                    max_width="40rem", text_align="right", id="detail-error"),
+        ),
+        align="end",
+        spacing="2",
     )
+
+
+def header() -> rx.Component:
+    return rx.hstack(_identity(), rx.spacer(), _value(), width="100%", align="start", spacing="6")
 
 
 # ── definition, computations, change trail ──────────────────────────────────────────────
@@ -425,26 +277,18 @@ def detail() -> rx.Component:
 
 
 def not_found() -> rx.Component:
-    return rx.center(
-        rx.vstack(
-            rx.icon("search-x", size=72, color=rx.color("gray", 9)),
-            rx.heading("No such metric", size="9"),
-            rx.text(
-                "There is no active metric “", DetailState.requested_id,
-                "”. It may have been retired, renamed, or never existed.",
-                size="6", align="center",
-            ),
-            rx.link("← Back to the cockpit", href="/", size="6", id="not-found-back"),
-            align="center",
-            spacing="5",
-            max_width="56rem",
-        ),
-        id="not-found",
-        padding_top="18vh",
-        width="100%",
+    return empty_state(
+        "search-x", "No such metric",
+        "There is no active metric “", DetailState.requested_id, "”. It may have been retired, renamed, or never existed.",
+        link=("← Back to the cockpit", "/"),
+        element_id="not-found",
+        link_id="not-found-back",
+        large=True,
     )
 
 
+@rx.page(route="/metrics/[metric_id]", title="Heartbeat — metric",
+         on_load=[DetailState.load, DetailState.check_operator, ShellState.load_shell])
 def metric_detail() -> rx.Component:
     return app_shell(
         rx.cond(
@@ -458,6 +302,3 @@ def metric_detail() -> rx.Component:
             rx.center(rx.spinner(size="3"), padding_top="20vh", width="100%"),
         ),
     )
-
-
-ON_LOAD = [DetailState.load, DetailState.check_operator, ShellState.load_shell]

@@ -1,7 +1,8 @@
-"""The header state of the non-cockpit pages. Handlers call the engine's read model; no I/O of their own."""
+"""The header state every page shares: when data last moved forward."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 
@@ -14,15 +15,19 @@ from engine.read import jobs
 log = logging.getLogger(__name__)
 
 
+def _last_refresh() -> datetime | None:
+    return jobs.last_successful_refresh(runtime.get().db.engine())
+
+
 class ShellState(rx.State):
-    """The header: when data last moved forward."""
+    """The header: when data last moved forward (the cockpit's loop moves it on every tick)."""
 
     last_refresh: str = "…"
 
     @rx.event
-    def load_shell(self):
+    async def load_shell(self):
         try:
-            moment = jobs.last_successful_refresh(runtime.get().db.engine())
+            moment = await asyncio.to_thread(_last_refresh)
         except Exception:
             log.exception("reading the last refresh failed")
             self.last_refresh = "unknown"

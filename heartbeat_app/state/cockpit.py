@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from engine import runtime
-from engine.alerts import silences as alert_operator
-from engine.core import formatting
+from engine.alerts import silences
 from engine.read import jobs, screens
 from engine.read.cards import metric_cards
-from heartbeat_app import tiles
+from heartbeat_app.app import app
+from heartbeat_app.display import cockpit, tiles
+from heartbeat_app.state.shell import ShellState
 
 log = logging.getLogger(__name__)
 
@@ -38,43 +39,23 @@ def _snapshot(page: int) -> dict:
     engine = rt.db.engine()
     cards = metric_cards(engine, now)
     try:
-        marks = alert_operator.marks(engine, now)
+        marks = silences.marks(engine, now)
     except Exception:  # alert marks are a decoration: a failure must not blank the wall
         log.warning("reading alert marks failed", exc_info=True)
         marks = {}
     board = tiles.board(cards, tz, now, page, marks)
-    last = jobs.last_successful_refresh(engine)
-    job = jobs.active_job(engine)
-    frozen = ""
-    if last is not None and (now - last).total_seconds() > rt.settings.frozen_after:
-        frozen = (f"Frozen since {tiles.clock_text(last, tz, now)}: no refresh has succeeded for "
-                  f"{formatting.duration((now - last).total_seconds())}")
-    night = rt.settings.night_dim
-    minutes = now.astimezone(tz).hour * 60 + now.astimezone(tz).minute
-    dim = bool(night) and (night[0] <= minutes < night[1] if night[0] < night[1]
-                           else minutes >= night[0] or minutes < night[1])
-    return {
-        "board": board,
-        "clock": now.astimezone(tz).strftime("%H:%M"),
-        "updated_at": now.astimezone(tz).strftime("%H:%M:%S"),
-        "last_refresh": formatting.age(last, now),
-        "frozen": frozen,
-        "dim": dim,
-        "job": {} if job is None else {
-            "phase": job["phase"], "trigger": job["trigger"],
-            "progress": f"{job['step']}/{job['total']}" if job["total"] else "",
-            "percent": str(round(100 * job["step"] / job["total"])) if job["total"] else "0",
-            "item": job["current_item"] or "",
-        },
-        "interval": rt.settings.tv_refresh_seconds,
-    }
+    return cockpit.snapshot(board, jobs.last_successful_refresh(engine), jobs.active_job(engine), now, tz,
+                            frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
+                            interval=rt.settings.tv_refresh_seconds)
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
     screens.beat(runtime.get().db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent)
 
 
-class CockpitState(rx.State):
+class CockpitState(ShellState):
+    """The wall of one tab; ``last_refresh`` is the header's own (ShellState), moved forward by every tick."""
+
     red: list[dict[str, str]] = []
     attention: list[dict[str, str]] = []
     green: list[dict[str, str]] = []
@@ -85,7 +66,6 @@ class CockpitState(rx.State):
     kiosk: bool = False
     clock: str = ""
     updated_at: str = ""
-    last_refresh: str = "…"
     db_error: str = ""
     frozen: str = ""
     dim: bool = False
@@ -141,8 +121,7 @@ class CockpitState(rx.State):
                 async with self:
                     if not self.db_error:
                         tz = ZoneInfo(runtime.get().settings.timezone)
-                        since = datetime.now(timezone.utc).astimezone(tz).strftime("%H:%M")
-                        self.db_error = f"Database unreachable since {since} — showing the last values"
+                        self.db_error = cockpit.unreachable_text(datetime.now(timezone.utc), tz)
             ticks += 1
             async with self:
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
@@ -159,8 +138,6 @@ class CockpitState(rx.State):
 
 def _connected(token: str) -> bool:
     try:
-        from heartbeat_app.heartbeat_app import app
-
         namespace = app.event_namespace
         return namespace is None or token in namespace.token_to_sid
     except Exception:  # unknown: keep the loop alive

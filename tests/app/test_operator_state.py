@@ -19,8 +19,9 @@ from engine.core.db import Database
 from engine.core.settings import load_settings
 from engine.runtime import Runtime
 from engine.store.write_guard import open_for_sync
-from heartbeat_app import detail_state
-from heartbeat_app.detail_state import DetailState, OperatorState
+from heartbeat_app.state import operator
+from heartbeat_app.state.detail import DetailState
+from heartbeat_app.state.operator import OperatorState
 from tests.conftest import app_environ
 
 METRIC = "operator_mode_metric"
@@ -86,9 +87,9 @@ def _trail(db: Database) -> list:
 @pytest.mark.parametrize(
     ("server_token", "browser_token", "message"),
     [
-        (TOKEN, "a-wrong-token", detail_state.WRONG_TOKEN),
-        (TOKEN, "", detail_state.NO_TOKEN),
-        ("", TOKEN, detail_state.WRITES_DISABLED),
+        (TOKEN, "a-wrong-token", operator.WRONG_TOKEN),
+        (TOKEN, "", operator.NO_TOKEN),
+        ("", TOKEN, operator.WRITES_DISABLED),
     ],
 )
 def test_every_write_event_checks_the_token_on_the_server(

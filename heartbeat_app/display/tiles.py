@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from engine.contract import Freshness, Status
 from engine.core import formatting
 from engine.read.cards import MetricCard
+from heartbeat_app.display.text import crossed_text
 
 SPARK_W, SPARK_H = 100.0, 30.0
 # Non-red tiles per page when the attention area rotates (reds are on every page).
@@ -57,21 +59,6 @@ def sparkline(card: MetricCard) -> dict[str, str]:
     return {"spark": " ".join(parts), "norm": hline(card.norm_value), "alert": hline(card.alert_value)}
 
 
-def crossed_text(card: MetricCard) -> str:
-    """'8.1% below alert 90.0%' — the line that made the tile red or amber, and by how much."""
-    hit = card.crossing
-    if hit is None or card.value is None:
-        return ""
-    by = formatting.value(hit.by, card.unit, card.currency)
-    line = formatting.value(hit.line_value, card.unit, card.currency)
-    side = "below" if card.value < hit.line_value else "above"
-    if hit.line == "band":
-        return f"{by} {side} the typical range"
-    if hit.by == 0:
-        return f"on the {hit.line} line {line}"
-    return f"{by} {side} {hit.line} {line}"
-
-
 def clock_text(moment: datetime, tz: ZoneInfo, now: datetime) -> str:
     local = moment.astimezone(tz)
     return local.strftime("%H:%M") if local.date() == now.astimezone(tz).date() else local.strftime("%d %b %H:%M")
@@ -101,35 +88,56 @@ def alert_mark(mark: dict | None, tz: ZoneInfo, now: datetime) -> str:
     return ""
 
 
-def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None) -> dict[str, str]:
+class Tile(TypedDict):
+    """One tile as the page reads it; the page's keys are checked against this in tests/app."""
+
+    id: str
+    name: str
+    value: str
+    period: str
+    status: str
+    freshness: str
+    freshness_text: str
+    crossed: str
+    error: str
+    owner: str
+    unverified: str
+    target_hit: str
+    spark: str
+    norm_line: str
+    alert_line: str
+    mark: str
+
+
+def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None) -> Tile:
     paths = sparkline(card)
-    return {
-        "id": card.id,
-        "name": card.name,
-        "value": formatting.value(card.value, card.unit, card.currency),
-        "period": card.period,
-        "status": card.status.value,
-        "freshness": card.freshness.value,
-        "freshness_text": freshness_text(card, tz, now),
-        "crossed": crossed_text(card),
-        "error": (card.error or "")[:140],
-        "owner": card.owner or "no owner",
-        "unverified": "" if card.verification_state == "verified" else "unverified",
-        "target_hit": "target hit" if card.target_hit else "",
-        "spark": paths["spark"],
-        "norm_line": paths["norm"],
-        "alert_line": paths["alert"],
-        "mark": alert_mark(mark, tz, now),
-    }
+    return Tile(
+        id=card.id,
+        name=card.name,
+        value=formatting.value(card.value, card.unit, card.currency),
+        period=card.period,
+        status=card.status.value,
+        freshness=card.freshness.value,
+        freshness_text=freshness_text(card, tz, now),
+        crossed=crossed_text(card, short=True),
+        error=(card.error or "")[:140],
+        owner=card.owner or "no owner",
+        unverified="" if card.verification_state == "verified" else "unverified",
+        target_hit="target hit" if card.target_hit else "",
+        spark=paths["spark"],
+        norm_line=paths["norm"],
+        alert_line=paths["alert"],
+        mark=alert_mark(mark, tz, now),
+    )
 
 
 @dataclass
 class Board:
     """The cockpit's tiles in attention order, split into what one screen shows."""
 
-    red: list[dict[str, str]] = field(default_factory=list)
-    attention: list[dict[str, str]] = field(default_factory=list)  # amber, then error / no data
-    green: list[dict[str, str]] = field(default_factory=list)
+    red: list[Tile] = field(default_factory=list)
+    attention: list[Tile] = field(default_factory=list)  # amber, then error / no data
+    green: list[Tile] = field(default_factory=list)
     pages: int = 1
 
     @property

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
 from typing import Any
 
 import reflex as rx
 
 from engine import refresh, runtime
+from engine.core.auth import token_matches
 from engine.refresh import RefreshRequest
 from engine.runtime import wiring
 
@@ -26,10 +27,15 @@ def token_problem(presented: str | None) -> str:
         return WRITES_DISABLED
     if not presented:
         return NO_TOKEN
-    if not hmac.compare_digest(presented.encode(), expected.encode()):
+    if not token_matches(presented, expected):
         return WRONG_TOKEN
     return ""
 
+
+def _start_refresh() -> refresh.Started:
+    """Build the job's context (it opens connections and takes a lock) and start it, off the event loop."""
+    rt = runtime.get()
+    return refresh.start(wiring.refresh_context(rt.settings, rt.db), RefreshRequest("all", "ui"))
 
 
 class OperatorState(rx.State):
@@ -83,7 +89,6 @@ class OperatorState(rx.State):
             self.operator = False
             self.recompute_message = problem
             return
-        rt = runtime.get()
-        started = refresh.start(wiring.refresh_context(rt.settings, rt.db), RefreshRequest("all", "ui"))
+        started = await asyncio.to_thread(_start_refresh)
         self.recompute_message = (f"joined the running refresh (job {started.job_id})" if started.coalesced
                                   else f"refresh started (job {started.job_id})")

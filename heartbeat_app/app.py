@@ -1,0 +1,31 @@
+"""The Reflex app object: the REST API mounted in front, start-up work. It imports no page and no state."""
+
+from __future__ import annotations
+
+import contextlib
+
+import reflex as rx
+
+from engine import api
+from engine.runtime import services
+
+
+@contextlib.asynccontextmanager
+async def _services():
+    """Migrate, then run the scheduler for as long as this worker lives."""
+    running = services.start()
+    try:
+        yield
+    finally:
+        running.stop()
+
+
+app = rx.App(
+    api_transformer=api.create_api(),
+    html_lang="en",
+    stylesheets=["/heartbeat.css"],
+)
+# No connection toasts on a TV: nobody is there to dismiss them; the cockpit
+# shows its own "connection lost" banner and dims the last values instead.
+app.app_wraps[(5, "Overlay")] = lambda stateful: None
+app.register_lifespan_task(_services)

@@ -1,0 +1,1 @@
+"""Reusable pieces of the pages; none holds state of its own."""

@@ -1,0 +1,58 @@
+"""The alerts page's rows: alerts, silences, deliveries and channels as text, from the alerting overview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from engine.core import formatting
+from heartbeat_app.display.text import SHORT, when
+
+DELIVERIES_PER_CHANNEL = 8
+ERROR_CHARS = 160
+
+
+def alert_row(a: dict[str, Any], tz: ZoneInfo, now: datetime) -> dict[str, str]:
+    acked = a["acked_until"] is not None and a["acked_until"] > now
+    return {
+        "id": str(a["id"]), "kind": a["kind"], "subject": a["subject"], "state": a["state"],
+        "title": a["title"] or a["subject"], "since": formatting.age(a["fired_at"] or a["since"], now),
+        "ack": f"acknowledged by {a['acked_by']} until {when(a['acked_until'], tz, SHORT)}" if acked else "",
+        "link": a["link"] or "",
+    }
+
+
+def delivery_rows(deliveries: dict[str, list[dict[str, Any]]], tz: ZoneInfo,
+                  mask: Callable[[str], str]) -> list[dict[str, str]]:
+    """The latest deliveries of each channel, channels by name; errors masked (they may quote a secret)."""
+    return [
+        {
+            "channel": channel, "title": row["title"] or row["alert_key"], "transition": row["transition"],
+            "status": row["status"], "attempts": str(row["attempts"]),
+            "when": when(row["sent_at"] or row["created_at"], tz, SHORT),
+            "error": mask(row["last_error"] or "")[:ERROR_CHARS],
+        }
+        for channel, rows in sorted(deliveries.items())
+        for row in rows[:DELIVERIES_PER_CHANNEL]
+    ]
+
+
+def channel_row(c: dict[str, Any]) -> dict[str, str]:
+    configured = "configured" if c["configured"] else "not configured: set " + ", ".join(c.get("missing_env", []))
+    return {"name": c["name"], "type": c["type"], "configured": configured}
+
+
+def page(view: dict[str, Any], problem: str, tz: ZoneInfo, now: datetime,
+         mask: Callable[[str], str]) -> dict[str, Any]:
+    """Every value of the alerts page, from ``silences.overview`` and the config's load problem ("" if none)."""
+    return {
+        "firing": [alert_row(a, tz, now) for a in view["firing"]],
+        "pending": [alert_row(a, tz, now) for a in view["pending"]],
+        "silences": [{"what": s["metric_id"] or f"tag {s['tag']}", "reason": s["reason"],
+                      "until": when(s["ends_at"], tz, SHORT), "by": s["created_by"] or ""} for s in view["silenced"]],
+        "deliveries": delivery_rows(view["deliveries"], tz, mask),
+        "channels": [channel_row(c) for c in view["channels"]],
+        "dead": str(len(view["dead_letters"])),
+        "config_error": problem,
+    }
