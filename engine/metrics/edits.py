@@ -23,9 +23,6 @@ THRESHOLD_FIELDS = ("norm_value", "alert_value", "target_value", "target_due_dat
 UNSET: Any = object()
 
 
-EditRejected = FieldRejected  # the name the metric page uses for a refused edit
-
-
 class MetricNotFound(NotFound):
     def __init__(self, metric_id: str) -> None:
         self.metric_id = metric_id
@@ -59,7 +56,7 @@ def check_owner(owner: str | None) -> str | None:
     if not owner:
         return None
     if len(owner) > 254 or not EMAIL.match(owner):
-        raise EditRejected("owner", "must be an email address, e.g. ops@example.com")
+        raise FieldRejected("owner", "must be an email address, e.g. ops@example.com")
     return owner
 
 
@@ -68,7 +65,7 @@ def set_verification(
 ) -> EditResult:
     """Change the owner and/or the verification state; verifying records who, when and what was verified."""
     if verification_state is not UNSET and verification_state not in ("verified", "unverified"):
-        raise EditRejected("verification_state", "must be 'verified' or 'unverified'")
+        raise FieldRejected("verification_state", "must be 'verified' or 'unverified'")
     new_owner = check_owner(owner) if owner is not UNSET else UNSET
     changed: dict[str, tuple[Any, Any]] = {}
     with engine.begin() as conn:
@@ -102,7 +99,7 @@ def _finite(field: str, value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise EditRejected(field, "must be a finite number or null")
+        raise FieldRejected(field, "must be a finite number or null")
     return float(value)
 
 
@@ -110,7 +107,7 @@ def set_thresholds(engine: Engine, metric_id: str, *, actor: str, today: date, *
     """Change any of norm/alert/target/due date; the result must still make sense for the direction."""
     unknown = set(values) - set(THRESHOLD_FIELDS)
     if unknown:
-        raise EditRejected(sorted(unknown)[0], f"unknown field; valid: {', '.join(THRESHOLD_FIELDS)}")
+        raise FieldRejected(sorted(unknown)[0], f"unknown field; valid: {', '.join(THRESHOLD_FIELDS)}")
     clean: dict[str, Any] = {}
     for field in ("norm_value", "alert_value", "target_value"):
         if field in values:
@@ -118,9 +115,9 @@ def set_thresholds(engine: Engine, metric_id: str, *, actor: str, today: date, *
     if "target_due_date" in values:
         due = values["target_due_date"]
         if due is not None and not isinstance(due, date):
-            raise EditRejected("target_due_date", "must be a date (YYYY-MM-DD) or null")
+            raise FieldRejected("target_due_date", "must be a date (YYYY-MM-DD) or null")
         if due is not None and due < today:
-            raise EditRejected("target_due_date", f"must not be in the past (today is {today.isoformat()})")
+            raise FieldRejected("target_due_date", f"must not be in the past (today is {today.isoformat()})")
         clean["target_due_date"] = due
     changed: dict[str, tuple[Any, Any]] = {}
     with engine.begin() as conn:
@@ -129,13 +126,13 @@ def set_thresholds(engine: Engine, metric_id: str, *, actor: str, today: date, *
         if not contract.lines_in_order(merged["norm_value"], merged["alert_value"], row.direction):
             side = "above" if row.direction == "higher_is_better" else "below"
             field = "norm_value" if "norm_value" in clean else "alert_value"
-            raise EditRejected(
+            raise FieldRejected(
                 field,
                 f"the amber line (norm {merged['norm_value']}) must sit {side} the red line "
                 f"(alert {merged['alert_value']}) for a {row.direction.replace('_', ' ')} metric",
             )
         if merged["target_due_date"] is not None and merged["target_value"] is None:
-            raise EditRejected("target_due_date", "a due date needs a target_value")
+            raise FieldRejected("target_due_date", "a due date needs a target_value")
         updates = {f: v for f, v in clean.items() if v != getattr(row, f)}
         if updates:
             set_by = {**(row.threshold_set_by or {}), **{f: "operator" for f in updates}}

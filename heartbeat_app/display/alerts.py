@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.core import formatting
@@ -23,15 +23,14 @@ def alert_row(a: dict[str, Any], tz: ZoneInfo, now: datetime) -> dict[str, str]:
     }
 
 
-def delivery_rows(deliveries: dict[str, list[dict[str, Any]]], tz: ZoneInfo,
-                  mask: Callable[[str], str]) -> list[dict[str, str]]:
-    """The latest deliveries of each channel, channels by name; errors masked (they may quote a secret)."""
+def delivery_rows(deliveries: dict[str, list[dict[str, Any]]], tz: ZoneInfo) -> list[dict[str, str]]:
+    """The latest deliveries of each channel, channels by name; errors come masked from the engine, cut short."""
     return [
         {
             "channel": channel, "title": row["title"] or row["alert_key"], "transition": row["transition"],
             "status": row["status"], "attempts": str(row["attempts"]),
             "when": when(row["sent_at"] or row["created_at"], tz, SHORT),
-            "error": mask(row["last_error"] or "")[:ERROR_CHARS],
+            "error": (row["last_error"] or "")[:ERROR_CHARS],
         }
         for channel, rows in sorted(deliveries.items())
         for row in rows[:DELIVERIES_PER_CHANNEL]
@@ -43,16 +42,15 @@ def channel_row(c: dict[str, Any]) -> dict[str, str]:
     return {"name": c["name"], "type": c["type"], "configured": configured}
 
 
-def page(view: dict[str, Any], problem: str, tz: ZoneInfo, now: datetime,
-         mask: Callable[[str], str]) -> dict[str, Any]:
-    """Every value of the alerts page, from ``silences.overview`` and the config's load problem ("" if none)."""
+def page(view: dict[str, Any], tz: ZoneInfo, now: datetime) -> dict[str, Any]:
+    """Every value of the alerts page, from ``silences.overview_for_display``."""
     return {
         "firing": [alert_row(a, tz, now) for a in view["firing"]],
         "pending": [alert_row(a, tz, now) for a in view["pending"]],
         "silences": [{"what": s["metric_id"] or f"tag {s['tag']}", "reason": s["reason"],
                       "until": when(s["ends_at"], tz, SHORT), "by": s["created_by"] or ""} for s in view["silenced"]],
-        "deliveries": delivery_rows(view["deliveries"], tz, mask),
+        "deliveries": delivery_rows(view["deliveries"], tz),
         "channels": [channel_row(c) for c in view["channels"]],
         "dead": str(len(view["dead_letters"])),
-        "config_error": problem,
+        "config_error": view.get("config_error") or "",
     }

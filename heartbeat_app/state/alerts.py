@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from engine import runtime
-from engine.alerts import config as alert_config
 from engine.alerts import silences
 from heartbeat_app.display import alerts as alert_rows
 
@@ -22,13 +21,8 @@ def _read() -> dict[str, Any]:
     """Read alerts.yaml and the alerting tables; runs in a worker thread."""
     rt = runtime.get()
     now = datetime.now(timezone.utc)
-    try:
-        config, problem = alert_config.load(rt.settings.alerts_file), ""
-    except alert_config.AlertConfigError as exc:
-        config, problem = None, str(exc)
-    view = silences.overview(rt.db.engine(), config, now=now)
-    mask = config.mask if config else (lambda text: text)
-    return alert_rows.page(view, problem, ZoneInfo(rt.settings.timezone), now, mask)
+    view = silences.overview_for_display(rt.db.engine(), rt.settings.alerts_file, now=now)
+    return alert_rows.page(view, ZoneInfo(rt.settings.timezone), now)
 
 
 class AlertsState(rx.State):

@@ -21,6 +21,7 @@ import reflex as rx
 
 from engine import runtime
 from engine.contract import METRIC_ID_PATTERN
+from engine.core.errors import FieldRejected
 from engine.metrics import edits
 from engine.read.cards import metric_cards, metric_changes, metric_computations, metric_profile
 from heartbeat_app.display import chart, detail
@@ -66,7 +67,7 @@ def _read(metric_id: str) -> dict[str, Any] | None:
 
 
 def _problem_text(exc: Exception) -> str:
-    if isinstance(exc, edits.EditRejected):
+    if isinstance(exc, FieldRejected):
         return detail.problem_text(exc.field, exc.reason)
     if isinstance(exc, edits.MetricNotFound):
         return "This metric no longer exists (it was retired or removed). Nothing was changed."
@@ -156,7 +157,7 @@ class DetailState(OperatorState):
         metric_id = self._metric_id()
         try:
             result = await asyncio.to_thread(edit, runtime.get().db.engine(), metric_id)
-        except (edits.EditRejected, edits.MetricNotFound) as exc:
+        except (FieldRejected, edits.MetricNotFound) as exc:
             setattr(self, f"{kind}_message", _problem_text(exc))
             return
         except Exception as exc:

@@ -29,10 +29,11 @@ def test_only_a_live_acknowledgement_shows():
     assert (live["ack"], over["ack"]) == ("acknowledged by ana until 10 Mar 13:00", "")
 
 
-def test_deliveries_by_channel_latest_eight_with_masked_errors():
+def test_deliveries_by_channel_latest_eight_with_errors_cut_short():
+    # Errors arrive masked from engine.alerts.silences.overview_for_display; the page only shortens them.
     row = {"title": None, "alert_key": "k", "transition": "fired", "status": "dead", "attempts": 3,
-           "sent_at": None, "created_at": NOW, "last_error": "token=SECRET " + "x" * 300}
-    rows = alerts.delivery_rows({"slack": [row] * 10, "email": [row]}, UTC, lambda t: t.replace("SECRET", "***"))
+           "sent_at": None, "created_at": NOW, "last_error": "token=*** " + "x" * 300}
+    rows = alerts.delivery_rows({"slack": [row] * 10, "email": [row]}, UTC)
     assert [r["channel"] for r in rows] == ["email"] + ["slack"] * 8
     assert rows[0]["error"].startswith("token=*** ") and len(rows[0]["error"]) == 160
     assert rows[0]["when"] == "10 Mar 12:00" and rows[0]["title"] == "k"
