@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -137,11 +138,26 @@ class AlertConfig:
                 if role not in NOT_SECRET]
 
     def mask(self, text: str) -> str:
-        """``text`` with every channel secret replaced by ***, e.g. an HTTP error that quotes a URL."""
-        for secret in sorted(self.secrets(), key=len, reverse=True):
-            if len(secret) >= 4:
-                text = text.replace(secret, MASK)
+        """``text`` with every channel secret — and every telling fragment of one — replaced by ***.
+
+        A receiver may echo only part of a webhook URL (its path ``/services/T…/B…/secret``, or a query
+        value), so the path, each long path segment and each query value are masked as well.
+        """
+        pieces = {piece for secret in self.secrets() for piece in _fragments(secret)}
+        for piece in sorted(pieces, key=len, reverse=True):
+            text = text.replace(piece, MASK)
         return text
+
+
+def _fragments(secret: str) -> list[str]:
+    """The secret, and for a URL its path, long path segments and query values (8+ characters each)."""
+    found = [secret] if len(secret) >= 4 else []
+    parts = urllib.parse.urlsplit(secret)
+    if parts.scheme and parts.netloc:
+        found += [parts.path] if len(parts.path) >= 8 else []
+        found += [segment for segment in parts.path.split("/") if len(segment) >= 8]
+        found += [value for _, value in urllib.parse.parse_qsl(parts.query) if len(value) >= 8]
+    return found
 
 
 def _fail(where: str, field_name: str, reason: str) -> AlertConfigError:

@@ -154,13 +154,18 @@ def email_subject(payload: dict[str, Any]) -> str:
     return f"[Heartbeat] {title}"[:200]
 
 
+def slack_escape(text: str) -> str:
+    """Text as Slack shows it literally: ``<!channel>`` in an owner or a SQL error must not ping anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_body(payload: dict[str, Any]) -> dict[str, Any]:
-    """Block Kit: a header, the facts, and a link to the metric."""
+    """Block Kit: a header, the facts, and a link to the metric; every quoted text escaped for mrkdwn."""
     return {
-        "text": payload["title"],  # the notification preview
+        "text": slack_escape(payload["title"]),  # the notification preview (parsed as mrkdwn)
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": payload["title"][:150], "emoji": True}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(payload["lines"])}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape("\n".join(payload["lines"]))}},
             {"type": "context", "elements": [
                 {"type": "mrkdwn", "text": f"<{payload['link']}|Open in Heartbeat>"},
             ]},

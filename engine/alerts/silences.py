@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from engine.alerts.config import AlertConfig, AlertConfigError
 from engine.alerts.config import load as load_config
 from engine.core.errors import FieldRejected, NotFound
+from engine.core.text import clean_text
 
 # "Never forever": a silence longer than this is refused; renew it instead (and say why again).
 MAX_SILENCE = timedelta(days=30)
@@ -30,19 +31,33 @@ def _check_end(field: str, end: datetime, now: datetime, why: str = "") -> None:
         raise FieldRejected(field, f"must be within {MAX_SILENCE.days} days{why}")
 
 
+def _check_tag(conn: Connection, tag: str) -> None:
+    """A silence of a tag no active metric has would silence nothing, so it is refused, naming the tags in use."""
+    tags = sorted(set(conn.execute(text(
+        "SELECT DISTINCT jsonb_array_elements_text(tags::jsonb) FROM heartbeat.metric_registry "
+        "WHERE retired_at IS NULL")).scalars()))
+    if tag not in tags:
+        raise FieldRejected("tag", f"no active metric has the tag {tag!r}; tags in use: {', '.join(tags) or 'none'}")
+
+
 def add_silence(engine: Engine, *, metric_id: str | None, tag: str | None, ends_at: datetime, reason: str,
                 created_by: str, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(timezone.utc)
     if (metric_id is None) == (tag is None):
         raise FieldRejected("metric_id", "give exactly one of metric_id or tag")
     _check_end("ends_at", ends_at, now, ": silences never last forever")
-    if not reason.strip():
+    reason = clean_text("reason", reason, max_length=500, multiline=True)
+    created_by = clean_text("created_by", created_by, max_length=200)
+    if not reason:
         raise FieldRejected("reason", "must say why (it is shown while the silence lasts)")
     with engine.begin() as conn:
         if metric_id is not None and conn.execute(text(
                 "SELECT 1 FROM heartbeat.metric_registry WHERE id = :id AND retired_at IS NULL"),
                 {"id": metric_id}).first() is None:
             raise AlertNotFound(f"unknown or retired metric {metric_id}")
+        if tag is not None:
+            tag = clean_text("tag", tag, max_length=64)
+            _check_tag(conn, tag)
         row = conn.execute(text(
             "INSERT INTO heartbeat.alert_silence (metric_id, tag, reason, created_by, created_at, ends_at) "
             "VALUES (:metric_id, :tag, :reason, :by, :now, :ends_at) "
@@ -56,7 +71,9 @@ def acknowledge(engine: Engine, alert_id: int, *, by: str, comment: str, until: 
                 now: datetime | None = None) -> dict[str, Any]:
     """Stop reminders of one firing or pending alert until ``until`` (or until it resolves)."""
     now = now or datetime.now(timezone.utc)
-    if not by.strip():
+    by = clean_text("by", by, max_length=200)
+    comment = clean_text("comment", comment, max_length=1000, multiline=True)
+    if not by:
         raise FieldRejected("by", "must name who acknowledges")
     _check_end("until", until, now)
     with engine.begin() as conn:

@@ -17,7 +17,8 @@ from engine.read.cards import MetricCard, metric_cards, metric_changes, metric_c
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+# strict: `true` or "5" for a number is refused (422), never stored as 1.0 or 5.0.
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
 def card_json(card: MetricCard) -> dict[str, Any]:

@@ -21,6 +21,16 @@ class SettingsError(ConfigError):
     """A setting has a value Heartbeat cannot use; the message names the key and a fix."""
 
 
+def _frame_ancestors(raw: str) -> str:
+    sources = raw.split()
+    for source in sources:
+        if source not in ("'self'", "'none'") and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", source):
+            raise ValueError(f"{source!r} is not a frame source")
+    if not sources:
+        raise ValueError("must name at least one source")
+    return " ".join(sources)
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 1 <= value <= 65535:
@@ -242,6 +252,12 @@ SETTINGS: tuple[Setting, ...] = (
         _public_url, "use an http(s) URL such as https://heartbeat.example.com",
     ),
     Setting(
+        "frame_ancestors", "HEARTBEAT_FRAME_ANCESTORS", "'self'",
+        "Who may show Heartbeat's pages in a frame (the CSP frame-ancestors list), e.g. a TV player's "
+        "signage page. Default: only Heartbeat itself.",
+        _frame_ancestors, "use 'self', 'none' or space-separated https://host origins",
+    ),
+    Setting(
         "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
@@ -274,6 +290,7 @@ class Settings:
     schedule_audit: str
     alerts_file: Path
     public_url: str | None
+    frame_ancestors: str
     log_level: str
 
     @property

@@ -133,7 +133,13 @@ class RatesServer:
         path = rates.api_file(files_dir)
         if not path.is_file():
             raise DemoError(f"no rates data at {path}; build the demo sources first (build_demo)")
-        self._server = ThreadingHTTPServer((host, port), _handler(_RateBook(path)))
+        try:
+            self._server = ThreadingHTTPServer((host, port), _handler(_RateBook(path)))
+        except OSError as exc:
+            # A second demo in another folder (or anything else) holds the port: say which setting moves it.
+            raise DemoError(f"the demo rates API cannot listen on {host}:{port} ({exc.strerror or exc}); another "
+                            "`heartbeat demo` may be running — stop it or set HEARTBEAT_DEMO_RATES_PORT to a "
+                            "free port") from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="demo-rates-api", daemon=True)
         self._thread.start()

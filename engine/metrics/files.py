@@ -25,7 +25,9 @@ from engine.sources import SOURCES
 from engine.store.models import PERIODS, UNITS
 
 METRIC_ID = re.compile(contract.METRIC_ID_PATTERN)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Letters, digits and the usual punctuation only: an owner is shown on the wall and quoted in chat
+# messages, so no markup (<, >), control or text-direction characters can hide in one.
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 HEADER_FENCE = "-- ---"
 MIN_BENCHMARK_WINDOW, MAX_BENCHMARK_WINDOW = 7, 365
 

@@ -95,6 +95,9 @@ def test_heartbeat_scheduler_runs_a_dispatcher(refresh_env, receivers, tmp_path)
         while not slack.bodies and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.2)
         assert [b["text"] for b in slack.bodies] == ["m crossed its red line"]
+        # The receiver answers before the dispatcher records the outcome: give it a moment.
+        while _outbox(ctx.db)[0]["status"] != "sent" and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert _outbox(ctx.db)[0]["status"] == "sent"
     finally:
         if process.poll() is None:
