@@ -86,7 +86,7 @@ def app_environ(db: Database, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def app(db: Database):
     """The real app serving the session database over HTTP on a free port."""
-    from tests.running_app import RunningApp
+    from tests.support.running_app import RunningApp
 
     running = RunningApp(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN)).start()
     yield running

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from engine.alerts import config as alert_config
 from engine.core.db import Database
 from engine.metrics.registry import sync
-from tests.alerts.receiver import Receiver
+from tests.support.receiver import Receiver
 from tests.conftest import scratch_database
 from tests.metrics.conftest import MetricFolder
 

@@ -18,7 +18,7 @@ from engine.metrics.registry import sync
 from engine.runtime import Runtime
 from engine.store import migrations
 from tests.metrics.conftest import MetricFolder
-from tests.running_app import free_port
+from tests.support.running_app import free_port
 
 TOKEN = "test-operator-token-0123456789"
 

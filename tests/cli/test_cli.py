@@ -14,7 +14,7 @@ from engine.core.db import Database
 from engine.store import migrations
 
 HEARTBEAT = str(Path(sys.executable).parent / "heartbeat")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

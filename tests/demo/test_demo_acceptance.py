@@ -26,7 +26,7 @@ from engine.ingest import IngestContext
 from engine.metrics.compute import ComputeContext
 from engine.refresh import RefreshContext, RefreshRequest
 from engine.store import migrations
-from tests.alerts.receiver import Receiver
+from tests.support.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from engine.core.db import Database
 from engine.core.settings import load_settings
 from engine.runtime import Runtime
 from engine.store import migrations
-from tests.running_app import free_port
+from tests.support.running_app import free_port
 
 
 def test_health_is_green_on_the_running_app(app):
