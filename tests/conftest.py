@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import os
 import uuid
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
+import psycopg
 import pytest
 
 from engine.core.db import Database, open_database
 from engine.core.settings import Settings, load_settings
+from engine.ingest import IngestContext
+from engine.metrics.compute import ComputeContext
+from engine.refresh import RefreshContext
 from engine.store import migrations
+from tests.support.databases import scratch_database
+from tests.support.factories import MetricFolder
+from tests.support.receiver import Receiver
+from tests.support.served_api import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
@@ -59,20 +67,6 @@ def settings(db: Database) -> Settings:
     return load_settings(app_environ(db))
 
 
-@contextmanager
-def scratch_database(server: Database, prefix: str) -> Iterator[Database]:
-    """A migrated database of its own for one test, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    database = Database(server.url(name))
-    migrations.upgrade(database.engine())
-    try:
-        yield database
-    finally:
-        database.dispose()
-        server.drop_database(name)
-
-
 def app_environ(db: Database, **extra: str) -> dict[str, str]:
     """Environment for a Heartbeat subprocess that uses the session database."""
     env = {
@@ -91,3 +85,71 @@ def app(db: Database):
     running = RunningApp(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN)).start()
     yield running
     running.stop()
+
+
+@dataclass(frozen=True)
+class World:
+    """A Heartbeat of its own: a migrated app database, an empty marts database, a metrics folder, and the
+    environment of a process over them (``env``, operator token ``tests.support.served_api.TOKEN``)."""
+
+    db: Database
+    folder: MetricFolder
+    env: dict[str, str]
+
+
+@pytest.fixture()
+def world(server: Database, tmp_path: Path) -> Iterator[World]:
+    with scratch_database(server, "hb_world") as db, scratch_database(server, "hb_world_marts", migrate=False) as marts:
+        folder = MetricFolder(tmp_path / "metrics")
+        env = {
+            "HEARTBEAT_OPERATOR_TOKEN": TOKEN,
+            "HEARTBEAT_MARTS_DATABASE": marts.app_database,
+            "HEARTBEAT_METRICS_DIR": str(folder.path),
+            "HEARTBEAT_DATA_DIR": str(tmp_path / "data"),
+        }
+        yield World(db, folder, env)
+
+
+@dataclass(frozen=True)
+class RefreshEnv:
+    """A refreshable world: ``ctx`` runs ingest and compute over a source database ``<prefix>webbank``
+    whose ``core.payment`` has 500 payments, 10 % declined; ``folder`` holds the metric files."""
+
+    ctx: RefreshContext
+    folder: MetricFolder
+
+
+@pytest.fixture()
+def refresh_env(server: Database, tmp_path: Path) -> Iterator[RefreshEnv]:
+    prefix = f"r{uuid.uuid4().hex[:8]}_"
+    with (scratch_database(server, "hb_refresh") as db,
+          scratch_database(server, "hb_marts", migrate=False) as marts,
+          scratch_database(server, prefix, migrate=False, name=prefix + "webbank") as source):
+        with psycopg.connect(source.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA core")
+            conn.execute("CREATE TABLE core.payment (id int PRIMARY KEY, state text, update_time timestamptz NOT NULL)")
+            conn.execute("INSERT INTO core.payment SELECT g, CASE WHEN g % 10 = 0 THEN 'declined' ELSE 'approved' END, "
+                         "now() FROM generate_series(1, 500) g")
+        folder = MetricFolder(tmp_path / "metrics")
+        ctx = RefreshContext(
+            db,
+            IngestContext(db=db, marts_database=marts.app_database, pipelines_dir=tmp_path / "dlt",
+                          source_database_prefix=prefix),
+            ComputeContext(db, marts.app_database, statement_timeout=30.0, workers=2),
+            folder.path,
+        )
+        yield RefreshEnv(ctx, folder)
+
+
+@pytest.fixture()
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Make real HTTP receivers on localhost (standing in for Slack, Telegram, a webhook); closed afterwards."""
+    made: list[Receiver] = []
+
+    def make(script: list[Any] | None = None) -> Receiver:
+        made.append(Receiver(script))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()

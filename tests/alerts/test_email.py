@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult
 from engine.alerts import config as alert_config
 from engine.alerts import evaluate, messages, outbox, silences
 from engine.alerts.channels import SendFailed, smtp
-from tests.alerts.test_delivery import _drain, _enqueue, _rows
-from tests.api.conftest import world  # noqa: F401 (fixture)
+from tests.support.alerting import drain
+from tests.support.factories import enqueue_alert, outbox_rows
 
 # The login tests run AUTH without TLS on localhost, which aiosmtpd (rightly) warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -122,8 +122,8 @@ def test_a_red_metric_routed_to_email_arrives_as_one_mail_with_subject_body_link
     evaluate(metrics.db.engine(), config, link_base="https://hb.example", computed=["collateral_paid"])
     metrics.value("collateral_paid", 80.0)  # still red: no second notification
     evaluate(metrics.db.engine(), config, link_base="https://hb.example", computed=["collateral_paid"])
-    _drain(metrics.db, config, lambda: _rows(metrics.db)[0]["status"] == "sent")
-    row = _rows(metrics.db)[0]
+    drain(metrics.db, config, lambda: outbox_rows(metrics.db)[0]["status"] == "sent")
+    row = outbox_rows(metrics.db)[0]
     assert len(server.mails) == 1
     mail = server.mails[0]
     assert mail["Subject"] == "[Heartbeat] RED: Payment approval rate crossed its red line (80.0% vs 90.0%)"
@@ -141,10 +141,10 @@ def test_a_red_metric_routed_to_email_arrives_as_one_mail_with_subject_body_link
 def test_a_server_answering_4xx_then_5xx_then_accepting_gets_the_mail_once(alert_db, mail_servers, caplog):
     server = mail_servers(["451 4.3.0 Try again later", "554 5.6.0 Not now"])
     config = email_config(server.port)
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     with caplog.at_level(logging.WARNING):
-        _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "sent")
-    row = _rows(alert_db)[0]
+        drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "sent")
+    row = outbox_rows(alert_db)[0]
     assert row["attempts"] == 3 and row["last_error"] is None
     assert len(server.mails) == 1 and len(server.attempts) == 3
     # Every attempt is the same mail: a receiver deduplicating on either header keeps one.
@@ -157,7 +157,7 @@ def test_a_server_answering_4xx_then_5xx_then_accepting_gets_the_mail_once(alert
 def test_the_smtp_login_stays_out_of_errors_logs_and_the_overview(alert_db, mail_servers, caplog):
     server = mail_servers(login=(USER, "the-right-one"))
     config = email_config(server.port, login=(USER, PASSWORD), delivery={"max_attempts": 1})
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     with caplog.at_level(logging.DEBUG):
         outcomes = outbox.deliver_due(alert_db.engine(), config)
     assert set(server.logins) == {USER} and server.mails == []  # smtplib tries PLAIN, then LOGIN
@@ -169,7 +169,7 @@ def test_the_smtp_login_stays_out_of_errors_logs_and_the_overview(alert_db, mail
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
     assert "refused the login" in logged
     for leak in (PASSWORD, USER):
-        assert leak not in logged and leak not in str(_rows(alert_db)) and leak not in str(view)
+        assert leak not in logged and leak not in str(outbox_rows(alert_db)) and leak not in str(view)
     assert view["channels"][0]["env"] == {"host": "T_SMTP_HOST", "username": "T_SMTP_USER",
                                           "password": "T_SMTP_PASSWORD"}
     # The login is masked wherever it could be quoted; the server's address is not a secret.
@@ -275,8 +275,8 @@ def test_the_repository_email_channel_is_declared_but_unconfigured_and_unrouted(
     assert all("email" not in route.channels for route in config.routes)
 
 
-def test_cli_alerts_test_email_delivers_a_test_mail(world, tmp_path, mail_servers):  # noqa: F811 (fixture)
-    db, folder, env = world
+def test_cli_alerts_test_email_delivers_a_test_mail(world, tmp_path, mail_servers):
+    db, env = world.db, world.env
     server = mail_servers(login=(USER, PASSWORD))
     routing = tmp_path / "alerts.yaml"
     routing.write_text(
