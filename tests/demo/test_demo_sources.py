@@ -22,6 +22,7 @@ from engine.core.db import Database
 from engine.demo import INCIDENTS, SOURCE_DATABASES, DemoError, DemoReport, append_live, build_demo, serve_rates
 from engine.demo.incidents import Incident, prove
 from engine.demo.rates import csv_folder, newest_csv
+from tests.support.databases import scratch_database
 
 # A Wednesday afternoon: the last day is busy enough to measure at a tiny scale.
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=timezone.utc)
@@ -261,13 +262,11 @@ def test_csv_drop_folder_stopped_two_days_ago(demo: Built) -> None:
 
 def test_build_refuses_to_replace_a_database_it_did_not_create(server: Database, tmp_path: Path) -> None:
     prefix = f"hb_demo_{uuid.uuid4().hex[:8]}_"
-    server.ensure_database(prefix + "aml")
-    try:
+    # Someone else's database where the demo would put its AML source.
+    with scratch_database(server, prefix, migrate=False, name=prefix + "aml"):
         with pytest.raises(DemoError, match="not created by the demo"):
             build_demo(server, files_dir=tmp_path, scale=SCALE, seed=SEED, now=NOW, prefix=prefix)
         with server.admin() as admin:
             left = [row[0] for row in admin.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))]
         assert left == [prefix + "aml"]  # nothing dropped, nothing created
-    finally:
-        server.drop_database(prefix + "aml")

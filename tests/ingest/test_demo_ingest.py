@@ -16,6 +16,7 @@ from engine.demo import INCIDENTS, build_demo, serve_rates
 from engine.demo.incidents import SOURCE_SCHEMAS
 from engine.ingest import IngestContext
 from engine.sources import COLUMN_DROP, INCREMENTAL_PRIORITY, SOURCES
+from tests.support.databases import scratch_database
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 POSTGRES = [(spec, schema) for spec in SOURCES if spec.kind == "postgres" for schema in spec.schemas]
@@ -35,8 +36,7 @@ def demo(server, session_prefix, tmp_path_factory):
 def landed(demo, db, server, session_prefix, tmp_path_factory):
     prefix, report = demo
     marts = session_prefix + "demo_marts"
-    server.ensure_database(marts)
-    with serve_rates(report.files_dir) as api:
+    with scratch_database(server, marts, migrate=False, name=marts), serve_rates(report.files_dir) as api:
         ctx = IngestContext(
             db=db, marts_database=marts, pipelines_dir=Path(tmp_path_factory.mktemp("dlt")),
             source_database_prefix=prefix,
@@ -44,7 +44,6 @@ def landed(demo, db, server, session_prefix, tmp_path_factory):
         )
         outcomes = {f"{o.source}.{o.schema}": o for o in ingest.run_many(ingest.plan(None), ctx)}
         yield ctx, outcomes, report, api
-    server.drop_database(marts)
 
 
 def _marts(ctx, sql, params=None):
