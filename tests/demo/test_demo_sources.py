@@ -42,6 +42,14 @@ class Built:
         return psycopg.connect(self.server.dsn(self.report.databases[source]))
 
 
+@dataclass(frozen=True)
+class LiveDemo:
+    """A second build of the same seed, for live appends; its checksums taken right after the build."""
+
+    built: Built
+    checksums_at_build: dict[str, tuple]
+
+
 def _build(server: Database, files_dir: Path) -> Built:
     prefix = f"hb_demo_{uuid.uuid4().hex[:8]}_"
     report = build_demo(server, files_dir=files_dir, scale=SCALE, seed=SEED, now=NOW, prefix=prefix)
@@ -74,9 +82,9 @@ def _checksums(built: Built) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def live_demo(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Built, dict[str, tuple]]]:
+def live_demo(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     built = _build(server, tmp_path_factory.mktemp("live_files"))
-    yield built, _checksums(built)
+    yield LiveDemo(built, _checksums(built))
     _drop(server, built)
 
 
@@ -180,16 +188,15 @@ def test_second_build_with_same_parameters_is_a_fast_no_op(server: Database, dem
     assert again.row_counts == demo.report.row_counts
 
 
-def test_build_is_deterministic(demo: Built, live_demo: tuple[Built, dict[str, tuple]]) -> None:
-    other, checksums_at_build = live_demo
-    assert other.report.build_id != demo.report.build_id
-    assert checksums_at_build == _checksums(demo)
+def test_build_is_deterministic(demo: Built, live_demo: LiveDemo) -> None:
+    assert live_demo.built.report.build_id != demo.report.build_id
+    assert live_demo.checksums_at_build == _checksums(demo)
 
 
 def test_append_live_adds_rows_and_advances_update_time_but_no_card_transactions(
-    live_demo: tuple[Built, dict[str, tuple]],
+    live_demo: LiveDemo,
 ) -> None:
-    built, _ = live_demo
+    built = live_demo.built
     before = _checksums(built)
     first = append_live(built.server, now=NOW + timedelta(hours=1), prefix=built.prefix)
     second = append_live(built.server, now=NOW + timedelta(hours=1, minutes=1), prefix=built.prefix)

@@ -13,7 +13,7 @@ from engine import ingest
 from engine.core.db import Database
 from engine.ingest import IngestContext, run_one
 from engine.ingest.ledger import source_as_of
-from engine.sources import SourceSpec, get_source
+from engine.sources import SOURCES, SourceSpec, get_source
 
 WEBBANK = get_source("webbank")
 PAYMENTS = 20_000
@@ -164,7 +164,7 @@ def test_credentials_never_appear_in_errors(source, ingest_ctx, monkeypatch):
 def test_plan_resolves_sources_and_schemas():
     assert [(s.name, sc) for s, sc in ingest.plan(["webbank"])] == [("webbank", "core")]
     assert [(s.name, sc) for s, sc in ingest.plan(["aml.aml", "aml"])] == [("aml", "aml")]
-    assert len(ingest.plan(None)) == sum(len(s.schemas) for s in ingest.registry.SOURCES)
+    assert len(ingest.plan(None)) == sum(len(s.schemas) for s in SOURCES)
 
 
 @pytest.mark.parametrize("name,message", [("nope", "registered sources"), ("webbank.nope", "its schemas: core")])
