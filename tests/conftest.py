@@ -1,15 +1,16 @@
-"""Shared fixtures: a real PostgreSQL (the embedded one), a fresh database per session.
+"""Shared fixtures: a real PostgreSQL (the embedded one), a fresh database per session, and the worlds
+more than one test package builds on (``world``, ``refresh_env``, ``receivers``, ``mail_servers``).
 
 The test server lives in ``.heartbeat/pg-test`` (initdb once, then reused;
 stopped when the session ends). Each session migrates a uniquely named
 database and drops it afterwards, so runs never see each other's rows.
+Plain helpers (scratch databases, data factories, local servers) are in ``tests/support``.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -24,8 +25,10 @@ from engine.refresh import RefreshContext
 from engine.store import migrations
 from tests.support.databases import scratch_database
 from tests.support.factories import MetricFolder
+from tests.support.mail_server import MailServer
 from tests.support.receiver import Receiver
 from tests.support.served_api import TOKEN
+from tests.support.worlds import RefreshEnv, World
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
@@ -87,18 +90,9 @@ def app(db: Database):
     running.stop()
 
 
-@dataclass(frozen=True)
-class World:
-    """A Heartbeat of its own: a migrated app database, an empty marts database, a metrics folder, and the
-    environment of a process over them (``env``, operator token ``tests.support.served_api.TOKEN``)."""
-
-    db: Database
-    folder: MetricFolder
-    env: dict[str, str]
-
-
 @pytest.fixture()
 def world(server: Database, tmp_path: Path) -> Iterator[World]:
+    """A Heartbeat of its own per test (see World): what the API, CLI and email tests run against."""
     with scratch_database(server, "hb_world") as db, scratch_database(server, "hb_world_marts", migrate=False) as marts:
         folder = MetricFolder(tmp_path / "metrics")
         env = {
@@ -110,17 +104,9 @@ def world(server: Database, tmp_path: Path) -> Iterator[World]:
         yield World(db, folder, env)
 
 
-@dataclass(frozen=True)
-class RefreshEnv:
-    """A refreshable world: ``ctx`` runs ingest and compute over a source database ``<prefix>webbank``
-    whose ``core.payment`` has 500 payments, 10 % declined; ``folder`` holds the metric files."""
-
-    ctx: RefreshContext
-    folder: MetricFolder
-
-
 @pytest.fixture()
 def refresh_env(server: Database, tmp_path: Path) -> Iterator[RefreshEnv]:
+    """A refreshable world per test (see RefreshEnv): the refresh and alert-delivery tests run real refreshes on it."""
     prefix = f"r{uuid.uuid4().hex[:8]}_"
     with (scratch_database(server, "hb_refresh") as db,
           scratch_database(server, "hb_marts", migrate=False) as marts,
@@ -153,3 +139,17 @@ def receivers() -> Iterator[Callable[..., Receiver]]:
     yield make
     for receiver in made:
         receiver.close()
+
+
+@pytest.fixture()
+def mail_servers() -> Iterator[Callable[..., MailServer]]:
+    """Make real SMTP servers on localhost (a script of DATA answers, optionally a required login); closed afterwards."""
+    made: list[MailServer] = []
+
+    def make(script: list[str] | None = None, login: tuple[str, str] | None = None) -> MailServer:
+        made.append(MailServer(script, login))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()

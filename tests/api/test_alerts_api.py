@@ -17,6 +17,7 @@ from tests.support.alerting import make_config, slack_routing_file
 from tests.support.factories import add_value
 from tests.support.receiver import Receiver
 from tests.support.served_api import ServedApi, auth
+from tests.support.worlds import World
 
 SECRET = "super-secret-slack-path-0042"
 
@@ -26,7 +27,7 @@ class AlertsApi:
     """The API over ``world`` with a routing file whose Slack channel posts to ``slack`` (URL holds SECRET)."""
 
     http: httpx.Client
-    world: object
+    world: World
     routing: Path
     slack: Receiver
 
