@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.running_app import RunningApp  # noqa: E402
+from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
 WARM_UP = 50

@@ -1,23 +1,34 @@
-"""Shared fixtures: a real PostgreSQL (the embedded one), a fresh database per session.
+"""Shared fixtures: a real PostgreSQL (the embedded one), a fresh database per session, and the worlds
+more than one test package builds on (``world``, ``refresh_env``, ``receivers``, ``mail_servers``).
 
 The test server lives in ``.heartbeat/pg-test`` (initdb once, then reused;
 stopped when the session ends). Each session migrates a uniquely named
 database and drops it afterwards, so runs never see each other's rows.
+Plain helpers (scratch databases, data factories, local servers) are in ``tests/support``.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
+import psycopg
 import pytest
 
 from engine.core.db import Database, open_database
 from engine.core.settings import Settings, load_settings
+from engine.ingest import IngestContext
+from engine.metrics.compute import ComputeContext
+from engine.refresh import RefreshContext
 from engine.store import migrations
+from tests.support.databases import scratch_database
+from tests.support.factories import MetricFolder
+from tests.support.mail_server import MailServer
+from tests.support.receiver import Receiver
+from tests.support.served_api import TOKEN
+from tests.support.worlds import RefreshEnv, World
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
@@ -59,20 +70,6 @@ def settings(db: Database) -> Settings:
     return load_settings(app_environ(db))
 
 
-@contextmanager
-def scratch_database(server: Database, prefix: str) -> Iterator[Database]:
-    """A migrated database of its own for one test, dropped afterwards."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    database = Database(server.url(name))
-    migrations.upgrade(database.engine())
-    try:
-        yield database
-    finally:
-        database.dispose()
-        server.drop_database(name)
-
-
 def app_environ(db: Database, **extra: str) -> dict[str, str]:
     """Environment for a Heartbeat subprocess that uses the session database."""
     env = {
@@ -86,8 +83,73 @@ def app_environ(db: Database, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def app(db: Database):
     """The real app serving the session database over HTTP on a free port."""
-    from tests.running_app import RunningApp
+    from tests.support.running_app import RunningApp
 
     running = RunningApp(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN)).start()
     yield running
     running.stop()
+
+
+@pytest.fixture()
+def world(server: Database, tmp_path: Path) -> Iterator[World]:
+    """A Heartbeat of its own per test (see World): what the API, CLI and email tests run against."""
+    with scratch_database(server, "hb_world") as db, scratch_database(server, "hb_world_marts", migrate=False) as marts:
+        folder = MetricFolder(tmp_path / "metrics")
+        env = {
+            "HEARTBEAT_OPERATOR_TOKEN": TOKEN,
+            "HEARTBEAT_MARTS_DATABASE": marts.app_database,
+            "HEARTBEAT_METRICS_DIR": str(folder.path),
+            "HEARTBEAT_DATA_DIR": str(tmp_path / "data"),
+        }
+        yield World(db, folder, env)
+
+
+@pytest.fixture()
+def refresh_env(server: Database, tmp_path: Path) -> Iterator[RefreshEnv]:
+    """A refreshable world per test (see RefreshEnv): the refresh and alert-delivery tests run real refreshes on it."""
+    prefix = f"r{uuid.uuid4().hex[:8]}_"
+    with (scratch_database(server, "hb_refresh") as db,
+          scratch_database(server, "hb_marts", migrate=False) as marts,
+          scratch_database(server, prefix, migrate=False, name=prefix + "webbank") as source):
+        with psycopg.connect(source.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA core")
+            conn.execute("CREATE TABLE core.payment (id int PRIMARY KEY, state text, update_time timestamptz NOT NULL)")
+            conn.execute("INSERT INTO core.payment SELECT g, CASE WHEN g % 10 = 0 THEN 'declined' ELSE 'approved' END, "
+                         "now() FROM generate_series(1, 500) g")
+        folder = MetricFolder(tmp_path / "metrics")
+        ctx = RefreshContext(
+            db,
+            IngestContext(db=db, marts_database=marts.app_database, pipelines_dir=tmp_path / "dlt",
+                          source_database_prefix=prefix),
+            ComputeContext(db, marts.app_database, statement_timeout=30.0, workers=2),
+            folder.path,
+        )
+        yield RefreshEnv(ctx, folder)
+
+
+@pytest.fixture()
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Make real HTTP receivers on localhost (standing in for Slack, Telegram, a webhook); closed afterwards."""
+    made: list[Receiver] = []
+
+    def make(script: list[Any] | None = None) -> Receiver:
+        made.append(Receiver(script))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+@pytest.fixture()
+def mail_servers() -> Iterator[Callable[..., MailServer]]:
+    """Make real SMTP servers on localhost (a script of DATA answers, optionally a required login); closed afterwards."""
+    made: list[MailServer] = []
+
+    def make(script: list[str] | None = None, login: tuple[str, str] | None = None) -> MailServer:
+        made.append(MailServer(script, login))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()

@@ -10,59 +10,31 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import text
-
 from engine import refresh
 from engine.alerts import evaluate, messages, outbox
-from engine.alerts.outbox import Dispatcher
 from engine.refresh import RefreshRequest
-from tests.alerts.conftest import make_config
-from tests.refresh.conftest import refresh_env  # noqa: F401 (fixture)
+from tests.support.alerting import drain, make_config
+from tests.support.factories import enqueue_alert, outbox_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVAL = "SELECT 100.0 * count(*) FILTER (WHERE state = 'approved') / count(*) FROM webbank_core.payment"
 
 
-def _enqueue(db, config, key="value:m:1:firing", title="m crossed its red line"):
-    with db.engine().begin() as conn:
-        outbox.enqueue(conn, config, key=key, alert_key="value:m", transition="firing", channels=list(config.channels),
-                       payload={"title": title, "lines": ["Value 1"], "link": "http://hb/metrics/m"})
-
-
-def _drain(db, config, until, timeout=15.0):
-    dispatcher = Dispatcher(db.engine(), lambda: config, poll_seconds=0.05).start()
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if until():
-                return
-            time.sleep(0.05)
-        raise TimeoutError("the outbox did not settle")
-    finally:
-        dispatcher.stop()
-
-
-def _rows(db):
-    with db.engine().connect() as conn:
-        return [dict(r) for r in conn.execute(text("SELECT * FROM heartbeat.alert_outbox ORDER BY id")).mappings()]
-
-
 def test_the_refresh_that_detects_a_red_metric_yields_exactly_one_slack_message(refresh_env, receivers):
-    ctx, folder = refresh_env
     slack = receivers()
     config = make_config(slack=slack)
-    folder.write("approval_rate", APPROVAL, norm="97", alert="95")  # 90 % approved: red
+    refresh_env.folder.write("approval_rate", APPROVAL, norm="97", alert="95")  # 90 % approved: red
 
     def hook(job_id, results):
-        evaluate(ctx.db.engine(), config, link_base="http://hb", computed=[r.metric_id for r in results])
+        evaluate(refresh_env.ctx.db.engine(), config, link_base="http://hb", computed=[r.metric_id for r in results])
 
-    ctx = replace(ctx, after_compute=(hook,))
+    ctx = replace(refresh_env.ctx, after_compute=(hook,))
     _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))
     assert state.status == "succeeded", state.error
-    assert [r["status"] for r in _rows(ctx.db)] == ["pending"]  # written within the refresh
-    _drain(ctx.db, config, lambda: len(slack.bodies) >= 1)
+    assert [r["status"] for r in outbox_rows(ctx.db)] == ["pending"]  # written within the refresh
+    drain(ctx.db, config, lambda: len(slack.bodies) >= 1)
     _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"))  # still red: no second message
-    _drain(ctx.db, config, lambda: True)
+    drain(ctx.db, config, lambda: True)
     assert len(slack.bodies) == 1
     body = slack.bodies[0]
     assert body["text"] == "🔴 Payment approval rate crossed its red line"
@@ -74,9 +46,9 @@ def test_the_refresh_that_detects_a_red_metric_yields_exactly_one_slack_message(
 def test_500_three_times_then_200_is_delivered_exactly_once(alert_db, receivers):
     hook = receivers([500, 500, 500, 200])
     config = make_config(webhook=hook)
-    _enqueue(alert_db, config)
-    _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "sent")
-    row = _rows(alert_db)[0]
+    enqueue_alert(alert_db, config)
+    drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "sent")
+    row = outbox_rows(alert_db)[0]
     assert row["attempts"] == 4 and row["sent_at"] is not None and row["last_error"] is None
     assert len(hook.requests) == 4
     # One event, one idempotency key on every attempt: a deduplicating receiver shows it once.
@@ -87,9 +59,9 @@ def test_500_three_times_then_200_is_delivered_exactly_once(alert_db, receivers)
 def test_a_receiver_that_times_out_is_retried_and_later_delivered(alert_db, receivers):
     slack = receivers([("sleep", 1.5)])
     config = make_config(slack=slack, delivery={"timeout": "300ms"})
-    _enqueue(alert_db, config)
-    _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "sent")
-    row = _rows(alert_db)[0]
+    enqueue_alert(alert_db, config)
+    drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "sent")
+    row = outbox_rows(alert_db)[0]
     assert row["attempts"] == 2
 
 
@@ -98,13 +70,13 @@ def test_after_k_failures_a_notification_is_a_dead_letter(alert_db, receivers):
 
     telegram = receivers([500] * 10)
     config = make_config(telegram=telegram, delivery={"max_attempts": 3})
-    _enqueue(alert_db, config)
-    _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "dead")
+    enqueue_alert(alert_db, config)
+    drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "dead")
     assert len(telegram.requests) == 3
     assert telegram.requests[0]["path"] == "/bot123456:telegram-secret-token/sendMessage"
     assert telegram.bodies[0]["chat_id"] == "-1001" and telegram.bodies[0]["parse_mode"] == "HTML"
     view = silences.overview(alert_db.engine(), config)
-    assert [d["id"] for d in view["dead_letters"]] == [_rows(alert_db)[0]["id"]]
+    assert [d["id"] for d in view["dead_letters"]] == [outbox_rows(alert_db)[0]["id"]]
     assert view["deliveries"]["telegram"][0]["status"] == "dead"
     assert "HTTP 500" in view["dead_letters"][0]["last_error"]
 
@@ -112,7 +84,7 @@ def test_after_k_failures_a_notification_is_a_dead_letter(alert_db, receivers):
 def test_a_slow_channel_does_not_hold_up_the_others(alert_db, receivers):
     slow, fast = receivers([("sleep", 1.5)]), receivers()
     config = make_config(slack=slow, webhook=fast, delivery={"timeout": "5s"})
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     started, seen = time.monotonic(), []
 
     def fast_got_it() -> bool:
@@ -120,7 +92,7 @@ def test_a_slow_channel_does_not_hold_up_the_others(alert_db, receivers):
             seen.append(time.monotonic() - started)
         return bool(seen)
 
-    _drain(alert_db, config, fast_got_it)
+    drain(alert_db, config, fast_got_it)
     assert seen[0] < 1.2  # the fast receiver did not wait for the slow one
 
 
@@ -130,7 +102,7 @@ def test_a_hung_channel_holds_up_only_its_own_notifications(alert_db, receivers)
     hung, fast = receivers([("sleep", 3.0)] * 200), receivers()
     config = make_config(slack=hung, webhook=fast, delivery={"timeout": "2s"})
     for n in range(60):
-        _enqueue(alert_db, config, key=f"value:m{n}:1:firing", title=f"m{n} crossed its red line")
+        enqueue_alert(alert_db, config, key=f"value:m{n}:1:firing", title=f"m{n} crossed its red line")
     started, done = time.monotonic(), []
 
     def all_fast_arrived() -> bool:
@@ -138,7 +110,7 @@ def test_a_hung_channel_holds_up_only_its_own_notifications(alert_db, receivers)
             done.append(time.monotonic() - started)
         return bool(done)
 
-    _drain(alert_db, config, all_fast_arrived, timeout=20.0)
+    drain(alert_db, config, all_fast_arrived, timeout=20.0)
     assert done[0] < 4.0
 
 
@@ -147,8 +119,8 @@ def test_unconfigured_channels_are_recorded_as_skipped_not_sent(alert_db):
 
     config = alert_config.parse({"channels": {"slack": {"type": "slack", "url_env": "NOT_SET_ANYWHERE"}},
                                  "routes": [{"default": True, "channels": ["slack"]}]}, {})
-    _enqueue(alert_db, config)
-    row = _rows(alert_db)[0]
+    enqueue_alert(alert_db, config)
+    row = outbox_rows(alert_db)[0]
     assert row["status"] == "skipped" and row["last_error"] == "not configured: set NOT_SET_ANYWHERE"
     assert outbox.deliver_due(alert_db.engine(), config) == []
 
@@ -160,7 +132,7 @@ def test_a_process_killed_between_outbox_write_and_send_loses_nothing(alert_db, 
         "import os, signal\n"
         "from sqlalchemy.engine import make_url\nfrom engine.core.db import Database\n"
         "from engine.alerts import outbox\n"
-        "from tests.alerts.conftest import make_config\n"
+        "from tests.support.alerting import make_config\n"
         f"db = Database(make_url({url!r}))\n"
         f"config = make_config(slack_url={slack.url + '/hook'!r})\n"
         "with db.engine().begin() as conn:\n"
@@ -170,9 +142,9 @@ def test_a_process_killed_between_outbox_write_and_send_loses_nothing(alert_db, 
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ}, capture_output=True)
     assert proc.returncode == -9, proc.stderr
-    assert slack.requests == [] and _rows(alert_db)[0]["status"] == "pending"
+    assert slack.requests == [] and outbox_rows(alert_db)[0]["status"] == "pending"
     config = make_config(slack=slack)
-    _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "sent")  # a fresh dispatcher resumes it
+    drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "sent")  # a fresh dispatcher resumes it
     assert len(slack.requests) == 1
 
 
@@ -181,12 +153,12 @@ def test_channel_secrets_stay_out_of_errors_logs_and_the_overview(alert_db, rece
 
     secret_url = "http://127.0.0.1:9/services/T0/B0/very-secret-hook-path"  # port 9: connection refused
     config = make_config(slack_url=secret_url, delivery={"max_attempts": 1})
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     with caplog.at_level(logging.DEBUG):
         outcomes = outbox.deliver_due(alert_db.engine(), config)
     assert outcomes[0].status == "dead"
     assert "very-secret-hook-path" not in caplog.text
-    assert "very-secret-hook-path" not in str(_rows(alert_db))
+    assert "very-secret-hook-path" not in str(outbox_rows(alert_db))
     view = silences.overview(alert_db.engine(), config)
     assert "very-secret-hook-path" not in str(view)
     assert config.channels["slack"].describe()["env"] == {"url": "T_SLACK_URL"}
@@ -205,8 +177,8 @@ def test_the_wired_hook_evaluates_only_the_database_its_refresh_runs_on(refresh_
     from engine import alerts
     from engine.core.settings import load_settings
 
-    ctx, folder = refresh_env
-    folder.write("approval_rate", APPROVAL, norm="97", alert="95")
+    ctx = refresh_env.ctx
+    refresh_env.folder.write("approval_rate", APPROVAL, norm="97", alert="95")
     routing = tmp_path / "alerts.yaml"
     routing.write_text("channels:\n  hook: {type: webhook, url_env: HB_UNSET_HOOK}\n"
                        "routes:\n  - {default: true, channels: [hook]}\n")
@@ -214,5 +186,5 @@ def test_the_wired_hook_evaluates_only_the_database_its_refresh_runs_on(refresh_
     other = replace(ctx, db=alert_db, after_compute=(alerts.evaluator(settings, alert_db),))  # another database
     assert other.after_compute  # wired, but never run: no refresh runs on it
     refresh.run(replace(ctx, after_compute=(alerts.evaluator(settings, ctx.db),)), RefreshRequest(["approval_rate"], "cli"))
-    assert [(r["alert_key"], r["status"]) for r in _rows(ctx.db)] == [("value:approval_rate", "skipped")]
-    assert _rows(alert_db) == []
+    assert [(r["alert_key"], r["status"]) for r in outbox_rows(ctx.db)] == [("value:approval_rate", "skipped")]
+    assert outbox_rows(alert_db) == []

@@ -14,12 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import text
-
 from engine.alerts import outbox
 from engine.alerts.outbox import Dispatcher
-from tests.alerts.conftest import make_config
-from tests.refresh.conftest import refresh_env  # noqa: F401 (fixture)
+from tests.support.alerting import make_config
+from tests.support.factories import outbox_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT = str(Path(sys.executable).parent / "heartbeat")
@@ -34,8 +32,9 @@ def _routing(tmp_path: Path) -> Path:
     return path
 
 
-def _environ(ctx, folder, tmp_path: Path, slack) -> dict[str, str]:
+def _environ(refresh_env, tmp_path: Path, slack) -> dict[str, str]:
     """A Heartbeat process on the refresh_env world: its database, marts, metrics, source and routing."""
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     prefix = ctx.ingest.source_database_prefix
     source = ctx.db.url().set(database=prefix + "webbank").render_as_string(hide_password=False)
     return {
@@ -51,44 +50,39 @@ def _environ(ctx, folder, tmp_path: Path, slack) -> dict[str, str]:
     }
 
 
-def _outbox(db) -> list[dict]:
-    with db.engine().connect() as conn:
-        return [dict(r) for r in conn.execute(text("SELECT * FROM heartbeat.alert_outbox ORDER BY id")).mappings()]
-
-
 def test_heartbeat_refresh_sends_what_its_refresh_queued_before_it_exits(refresh_env, receivers, tmp_path):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     slack = receivers()
     folder.write("approval_rate", APPROVAL, norm="97", alert="95")  # 90 % approved: red
-    proc = subprocess.run([HEARTBEAT, "refresh", "approval_rate"], cwd=ROOT, env=_environ(ctx, folder, tmp_path, slack),
+    proc = subprocess.run([HEARTBEAT, "refresh", "approval_rate"], cwd=ROOT, env=_environ(refresh_env, tmp_path, slack),
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "alerts: 1 notification(s) sent" in proc.stdout
     assert [b["text"] for b in slack.bodies] == ["🔴 Payment approval rate crossed its red line"]
-    assert [(r["alert_key"], r["status"]) for r in _outbox(ctx.db)] == [("value:approval_rate", "sent")]
+    assert [(r["alert_key"], r["status"]) for r in outbox_rows(ctx.db)] == [("value:approval_rate", "sent")]
 
 
 def test_a_failed_send_stays_queued_for_a_running_dispatcher(refresh_env, receivers, tmp_path):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     slack = receivers([500])
     folder.write("approval_rate", APPROVAL, norm="97", alert="95")
-    proc = subprocess.run([HEARTBEAT, "refresh", "approval_rate"], cwd=ROOT, env=_environ(ctx, folder, tmp_path, slack),
+    proc = subprocess.run([HEARTBEAT, "refresh", "approval_rate"], cwd=ROOT, env=_environ(refresh_env, tmp_path, slack),
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 failed and stay queued" in proc.stdout
-    [row] = _outbox(ctx.db)
+    [row] = outbox_rows(ctx.db)
     assert row["status"] == "pending" and row["attempts"] == 1 and "HTTP 500" in row["last_error"]
 
 
 def test_heartbeat_scheduler_runs_a_dispatcher(refresh_env, receivers, tmp_path):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     slack = receivers()
     folder.write("approval_rate", APPROVAL)
     config = make_config(slack=slack)
     with ctx.db.engine().begin() as conn:  # queued by a refresh of a process that is gone
         outbox.enqueue(conn, config, key="value:m:1:firing", alert_key="value:m", transition="firing",
                        channels=["slack"], payload={"title": "m crossed its red line", "lines": [], "link": "l"})
-    process = subprocess.Popen([HEARTBEAT, "scheduler"], cwd=ROOT, env=_environ(ctx, folder, tmp_path, slack),
+    process = subprocess.Popen([HEARTBEAT, "scheduler"], cwd=ROOT, env=_environ(refresh_env, tmp_path, slack),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -96,9 +90,9 @@ def test_heartbeat_scheduler_runs_a_dispatcher(refresh_env, receivers, tmp_path)
             time.sleep(0.2)
         assert [b["text"] for b in slack.bodies] == ["m crossed its red line"]
         # The receiver answers before the dispatcher records the outcome: give it a moment.
-        while _outbox(ctx.db)[0]["status"] != "sent" and time.monotonic() < deadline:
+        while outbox_rows(ctx.db)[0]["status"] != "sent" and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert _outbox(ctx.db)[0]["status"] == "sent"
+        assert outbox_rows(ctx.db)[0]["status"] == "sent"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -115,12 +109,12 @@ def test_two_dispatchers_on_one_outbox_send_each_row_once(alert_db, receivers):
     dispatchers = [Dispatcher(alert_db.engine(), lambda: config, poll_seconds=0.02).start() for _ in range(2)]
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and any(r["status"] != "sent" for r in _outbox(alert_db)):
+        while time.monotonic() < deadline and any(r["status"] != "sent" for r in outbox_rows(alert_db)):
             time.sleep(0.1)
     finally:
         for dispatcher in dispatchers:
             dispatcher.stop()
-    rows = _outbox(alert_db)
+    rows = outbox_rows(alert_db)
     assert {r["status"] for r in rows} == {"sent"} and {r["attempts"] for r in rows} == {1}
     keys = [r["headers"]["Idempotency-Key"] for r in slack.requests]
     assert len(keys) == 150 and len(set(keys)) == 150

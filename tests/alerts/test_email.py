@@ -3,94 +3,25 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import subprocess
-import sys
-import threading
 import time
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
 from engine.alerts import config as alert_config
 from engine.alerts import evaluate, messages, outbox, silences
 from engine.alerts.channels import SendFailed, smtp
-from tests.alerts.test_delivery import _drain, _enqueue, _rows
-from tests.api.conftest import world  # noqa: F401 (fixture)
+from tests.support.alerting import drain
+from tests.support.factories import enqueue_alert, outbox_rows
+from tests.support.running_app import free_port
 
 # The login tests run AUTH without TLS on localhost, which aiosmtpd (rightly) warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "hb-smtp-user-7731", "correct-horse-battery-staple"
 SENDER = "Heartbeat <heartbeat@bank.example>"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class MailServer:
-    """An SMTP server on localhost that records every mail and answers DATA from a script (then 250).
-
-    With ``login``, it requires AUTH; a wrong login is refused with a reply that quotes what it was given
-    (as careless servers do), so a test can check that none of it reaches an error.
-    """
-
-    def __init__(self, script: list[str] | None = None, login: tuple[str, str] | None = None) -> None:
-        self.script = list(script or [])
-        self.attempts: list[Any] = []  # every message offered, accepted or not
-        self.mails: list[Any] = []  # the accepted ones
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.logins: list[str] = []
-        self.login = login
-        self.lock = threading.Lock()
-        self.port = _free_port()
-        auth: dict[str, Any] = {}
-        if login:
-            auth = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **auth)
-        self.controller.start()
-
-    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        given = (auth_data.login.decode(), auth_data.password.decode())
-        self.logins.append(given[0])
-        if given == self.login:
-            return AuthResult(success=True)
-        return AuthResult(success=False, handled=False,
-                          message=f"535 5.7.8 no user {given[0]} with password {given[1]}")
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's naming)
-        mail = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.attempts.append(mail)
-            answer = self.script.pop(0) if self.script else "250 OK"
-            if answer.startswith("250"):
-                self.mails.append(mail)
-                self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return answer
-
-    def close(self) -> None:
-        self.controller.stop()
-
-
-@pytest.fixture()
-def mail_servers():
-    made: list[MailServer] = []
-
-    def make(script: list[str] | None = None, login: tuple[str, str] | None = None) -> MailServer:
-        made.append(MailServer(script, login))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.close()
 
 
 def email_config(port: int, *, host: str = "127.0.0.1", login: tuple[str, str] | None = None,
@@ -122,8 +53,8 @@ def test_a_red_metric_routed_to_email_arrives_as_one_mail_with_subject_body_link
     evaluate(metrics.db.engine(), config, link_base="https://hb.example", computed=["collateral_paid"])
     metrics.value("collateral_paid", 80.0)  # still red: no second notification
     evaluate(metrics.db.engine(), config, link_base="https://hb.example", computed=["collateral_paid"])
-    _drain(metrics.db, config, lambda: _rows(metrics.db)[0]["status"] == "sent")
-    row = _rows(metrics.db)[0]
+    drain(metrics.db, config, lambda: outbox_rows(metrics.db)[0]["status"] == "sent")
+    row = outbox_rows(metrics.db)[0]
     assert len(server.mails) == 1
     mail = server.mails[0]
     assert mail["Subject"] == "[Heartbeat] RED: Payment approval rate crossed its red line (80.0% vs 90.0%)"
@@ -141,10 +72,10 @@ def test_a_red_metric_routed_to_email_arrives_as_one_mail_with_subject_body_link
 def test_a_server_answering_4xx_then_5xx_then_accepting_gets_the_mail_once(alert_db, mail_servers, caplog):
     server = mail_servers(["451 4.3.0 Try again later", "554 5.6.0 Not now"])
     config = email_config(server.port)
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     with caplog.at_level(logging.WARNING):
-        _drain(alert_db, config, lambda: _rows(alert_db)[0]["status"] == "sent")
-    row = _rows(alert_db)[0]
+        drain(alert_db, config, lambda: outbox_rows(alert_db)[0]["status"] == "sent")
+    row = outbox_rows(alert_db)[0]
     assert row["attempts"] == 3 and row["last_error"] is None
     assert len(server.mails) == 1 and len(server.attempts) == 3
     # Every attempt is the same mail: a receiver deduplicating on either header keeps one.
@@ -157,7 +88,7 @@ def test_a_server_answering_4xx_then_5xx_then_accepting_gets_the_mail_once(alert
 def test_the_smtp_login_stays_out_of_errors_logs_and_the_overview(alert_db, mail_servers, caplog):
     server = mail_servers(login=(USER, "the-right-one"))
     config = email_config(server.port, login=(USER, PASSWORD), delivery={"max_attempts": 1})
-    _enqueue(alert_db, config)
+    enqueue_alert(alert_db, config)
     with caplog.at_level(logging.DEBUG):
         outcomes = outbox.deliver_due(alert_db.engine(), config)
     assert set(server.logins) == {USER} and server.mails == []  # smtplib tries PLAIN, then LOGIN
@@ -169,7 +100,7 @@ def test_the_smtp_login_stays_out_of_errors_logs_and_the_overview(alert_db, mail
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail."))
     assert "refused the login" in logged
     for leak in (PASSWORD, USER):
-        assert leak not in logged and leak not in str(_rows(alert_db)) and leak not in str(view)
+        assert leak not in logged and leak not in str(outbox_rows(alert_db)) and leak not in str(view)
     assert view["channels"][0]["env"] == {"host": "T_SMTP_HOST", "username": "T_SMTP_USER",
                                           "password": "T_SMTP_PASSWORD"}
     # The login is masked wherever it could be quoted; the server's address is not a secret.
@@ -198,7 +129,7 @@ def test_a_server_without_starttls_is_refused_rather_than_written_to_in_clear(ma
 
 def test_a_refused_connection_and_a_silent_server_fail_within_the_delivery_timeout():
     with pytest.raises(SendFailed, match=r"email: cannot reach the SMTP server on port \d+ \(Connection refused\)"):
-        _send(email_config(_free_port()))
+        _send(email_config(free_port()))
     with socket.socket() as silent:  # accepts connections (the kernel does) but never says hello
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -273,27 +204,3 @@ def test_the_repository_email_channel_is_declared_but_unconfigured_and_unrouted(
                              "HEARTBEAT_SMTP_USERNAME", "HEARTBEAT_SMTP_PASSWORD"]
     # Declared only: the demo's alerts do not gain a skipped email row each.
     assert all("email" not in route.channels for route in config.routes)
-
-
-def test_cli_alerts_test_email_delivers_a_test_mail(world, tmp_path, mail_servers):  # noqa: F811 (fixture)
-    db, folder, env = world
-    server = mail_servers(login=(USER, PASSWORD))
-    routing = tmp_path / "alerts.yaml"
-    routing.write_text(
-        "channels:\n  email:\n    type: email\n    host_env: HB_TEST_SMTP_HOST\n"
-        f"    port: {server.port}\n    tls: none\n    from: heartbeat@bank.example\n    to: [data@bank.example]\n"
-        "    username_env: HB_TEST_SMTP_USER\n    password_env: HB_TEST_SMTP_PASSWORD\n"
-        "delivery:\n  timeout: 5s\nroutes:\n  - default: true\n    channels: [email]\n")
-    full = {**os.environ, **env, "HEARTBEAT_ALERTS_FILE": str(routing), "COLUMNS": "200",
-            "HEARTBEAT_DATABASE_URL": db.url().render_as_string(hide_password=False),
-            "HB_TEST_SMTP_HOST": "127.0.0.1", "HB_TEST_SMTP_USER": USER, "HB_TEST_SMTP_PASSWORD": PASSWORD}
-    heartbeat = str(Path(sys.executable).parent / "heartbeat")
-    done = subprocess.run([heartbeat, "alerts", "test", "email"], env=full, cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "test message delivered to email" in done.stdout
-    assert [m["Subject"] for m in server.mails] == ["[Heartbeat] Heartbeat test message for channel email"]
-    listed = subprocess.run([heartbeat, "alerts"], env=full, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert listed.returncode == 0 and "1 sent" in listed.stdout, listed.stderr
-    output = done.stdout + done.stderr + listed.stdout + listed.stderr
-    assert PASSWORD not in output and USER not in output

@@ -10,7 +10,8 @@ from engine.alerts import evaluate, outbox, silences
 from engine.alerts.config import Reminders
 from engine.alerts.machine import Rule, State, step
 from engine.core.errors import FieldRejected
-from tests.alerts.conftest import make_config
+from tests.support.alerting import make_config
+from tests.support.factories import add_values_for_all, clone_metric
 
 NOW = datetime.now(timezone.utc)
 # Reads webbank.core (the default header), 24h period, higher is better, amber ≤ 95, red ≤ 90.
@@ -217,18 +218,9 @@ def test_evaluating_a_thousand_metrics_takes_well_under_a_second(metrics):
 
     config = make_config(slack_url="http://127.0.0.1:9/x")
     metrics.add("approval")
-    with metrics.db.engine().begin() as conn:
-        # Clone the registry row 999 times (bypassing files: this measures evaluation, not sync).
-        conn.execute(text("SELECT set_config('heartbeat.sync', 'on', true)"))
-        conn.execute(text(
-            "INSERT INTO heartbeat.metric_registry SELECT 'm' || g, name, how_to_read, methodology, sources, "
-            "source_schemas, value_sql, history_sql, period, unit, currency, direction, benchmark_kind, "
-            "benchmark_window_days, tags, related_cuts, file_thresholds, norm_value, alert_value, target_value, "
-            "target_due_date, threshold_set_by, benchmark_mean, benchmark_stddev, benchmark_computed_at, owner, "
-            "verification_state, verified_by, verified_at, verified_hash, config_hash, definition_hash, synced_at, "
-            "retired_at FROM heartbeat.metric_registry, generate_series(1, 999) g"))
-        conn.execute(text("INSERT INTO heartbeat.metric_history (metric_id, day, value, status) "
-                          "SELECT id, current_date, 80, 'red' FROM heartbeat.metric_registry"))
+    # 999 clones of its registry row (bypassing files: this measures evaluation, not sync), all red today.
+    clone_metric(metrics.db, "approval", 999)
+    add_values_for_all(metrics.db, 80, status="red")
     started = time.monotonic()
     summary = _eval(metrics, config)
     elapsed = time.monotonic() - started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -11,25 +12,21 @@ from sqlalchemy import text
 
 from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from tests.api.conftest import ServedApi, auth, client, synced
+from tests.support.factories import add_value
+from tests.support.served_api import ServedApi, auth
 
 NO_LINES = {"norm": None, "alert": None}
 
 
 def _value(db, metric_id, value, *, days_ago=0, error=None, synced_hours_ago=1.0):
-    with db.engine().begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO heartbeat.metric_history (metric_id, day, value, status, source_as_of, error) "
-                "VALUES (:id, current_date - :d, :v, 'x', now() - make_interval(secs => :h * 3600), :e)"
-            ),
-            {"id": metric_id, "d": days_ago, "v": value, "h": synced_hours_ago, "e": error},
-        )
+    synced_at = datetime.now(timezone.utc) - timedelta(hours=synced_hours_ago)
+    add_value(db, metric_id, value, days_ago=days_ago, error=error, source_as_of=synced_at)
 
 
 @pytest.fixture()
 def populated(api):
-    served, db, folder = api
+    """Seven metrics, one per way the wall can judge a metric (see the comment beside each)."""
+    db, folder = api.db, api.folder
     # approval: higher is better, norm 95, alert 90
     folder.write("red_small", name="Red small breach")                       # 89 → red, 1 past alert
     folder.write("red_big", name="Red big breach")                           # 50 → red, 40 past alert
@@ -38,7 +35,7 @@ def populated(api):
     folder.write("green_stale", name="Green but stale")                      # 99, synced 4 days ago
     folder.write("failing", name="Failing metric")                           # error, last good 96
     folder.write("empty", name="Empty metric")                               # no value → no_data
-    synced(db, folder)
+    folder.sync(db)
     _value(db, "red_small", 89)
     _value(db, "red_big", 50)
     _value(db, "amber_one", 93)
@@ -46,12 +43,11 @@ def populated(api):
     _value(db, "green_stale", 99, synced_hours_ago=96)
     _value(db, "failing", 96, days_ago=1)
     _value(db, "failing", None, error="SQL error: relation gone")
-    return served, db, folder
+    return api
 
 
 def test_cockpit_orders_red_amber_error_nodata_green_and_judges_each(populated):
-    served, _, _ = populated
-    body = client(served).get("/api/cockpit").json()
+    body = populated.http.get("/api/cockpit").json()
     order = [(m["id"], m["status"]) for m in body["metrics"]]
     assert order == [
         ("red_big", "red"), ("red_small", "red"), ("amber_one", "amber"), ("failing", "error"),
@@ -70,8 +66,7 @@ def test_cockpit_orders_red_amber_error_nodata_green_and_judges_each(populated):
 
 
 def test_metric_detail_and_list_filters(populated):
-    served, _, _ = populated
-    http = client(served)
+    http = populated.http
     detail = http.get("/api/metrics/red_big", params={"days": 7}).json()
     assert detail["status"] == "red" and detail["computations"][0]["value"] == 50
     assert [c["field"] for c in detail["changes"]] == ["metric"]
@@ -89,8 +84,7 @@ WRITES = [
 
 @pytest.mark.parametrize("method,path,body", WRITES, ids=[w[1] for w in WRITES])
 def test_every_write_needs_the_operator_token(populated, method, path, body):
-    served, _, _ = populated
-    http = client(served)
+    http = populated.http
     missing = getattr(http, method)(path, json=body)
     assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
     wrong = getattr(http, method)(path, json=body, headers=auth("not-the-token"))
@@ -100,29 +94,24 @@ def test_every_write_needs_the_operator_token(populated, method, path, body):
 
 
 def test_writes_are_refused_when_no_token_is_configured(world):
-    db, folder, env = world
-    folder.write("amber_one")
-    synced(db, folder)
-    rt = Runtime(settings=load_settings({**env, "HEARTBEAT_OPERATOR_TOKEN": ""}), db=db)
-    with ServedApi(rt) as served:
-        response = client(served).patch("/api/metrics/amber_one/verification", json={"owner": "a@b.co"},
-                                        headers=auth())
+    world.folder.write("amber_one")
+    world.folder.sync(world.db)
+    rt = Runtime(settings=load_settings({**world.env, "HEARTBEAT_OPERATOR_TOKEN": ""}), db=world.db)
+    with ServedApi(rt) as served, served.client() as http:
+        response = http.patch("/api/metrics/amber_one/verification", json={"owner": "a@b.co"}, headers=auth())
     assert response.status_code == 403 and "HEARTBEAT_OPERATOR_TOKEN" in response.json()["error"]
 
 
 def test_read_token_closes_reads_when_set(world):
-    db, folder, env = world
-    rt = Runtime(settings=load_settings({**env, "HEARTBEAT_READ_TOKEN": "tv-read-token"}), db=db)
-    with ServedApi(rt) as served:
-        http = client(served)
+    rt = Runtime(settings=load_settings({**world.env, "HEARTBEAT_READ_TOKEN": "tv-read-token"}), db=world.db)
+    with ServedApi(rt) as served, served.client() as http:
         assert http.get("/api/cockpit").status_code == 401
         assert http.get("/api/cockpit", params={"token": "tv-read-token"}).status_code == 200
         assert http.get("/api/cockpit", headers=auth("tv-read-token")).status_code == 200
 
 
 def test_threshold_edit_recolours_at_once_and_lands_in_the_trail(populated):
-    served, db, _ = populated
-    http = client(served)
+    http, db = populated.http, populated.db
     response = http.patch("/api/metrics/amber_one/thresholds", json={"norm_value": 92.5}, headers=auth())
     assert response.status_code == 200
     assert response.json()["changed"] == {"norm_value": {"old": 95.0, "new": 92.5}}
@@ -134,8 +123,8 @@ def test_threshold_edit_recolours_at_once_and_lands_in_the_trail(populated):
 
 
 def test_verification_records_who_when_and_the_definition(populated):
-    served, db, _ = populated
-    response = client(served).patch("/api/metrics/green_one/verification",
+    db = populated.db
+    response = populated.http.patch("/api/metrics/green_one/verification",
                                     json={"verification_state": "verified"}, headers=auth())
     assert response.status_code == 200
     with db.engine().connect() as conn:
@@ -158,8 +147,8 @@ def test_verification_records_who_when_and_the_definition(populated):
     ],
 )
 def test_invalid_edits_get_422_naming_field_and_reason_and_change_nothing(populated, path, body, field, reason):
-    served, db, _ = populated
-    response = client(served).patch(f"/api/metrics/amber_one/{path}", json=body, headers=auth())
+    db = populated.db
+    response = populated.http.patch(f"/api/metrics/amber_one/{path}", json=body, headers=auth())
     assert response.status_code == 422, response.text
     problems = response.json()["problems"]
     assert any(p["field"] == field and reason in p["reason"] for p in problems), problems
@@ -169,9 +158,8 @@ def test_invalid_edits_get_422_naming_field_and_reason_and_change_nothing(popula
 
 
 def test_nan_and_infinity_are_refused(populated):
-    served, _, _ = populated
     for raw in ('{"norm_value": NaN}', '{"alert_value": Infinity}', '{"target_value": -Infinity}'):
-        response = client(served).patch("/api/metrics/amber_one/thresholds", content=raw,
+        response = populated.http.patch("/api/metrics/amber_one/thresholds", content=raw,
                                         headers={**auth(), "content-type": "application/json"})
         assert response.status_code == 422, raw
 
@@ -191,8 +179,7 @@ BATTERY = [
 @pytest.mark.parametrize("path", ["/api/metrics/amber_one/thresholds", "/api/metrics/amber_one/verification",
                                   "/api/metrics/recompute"])
 def test_malformed_bodies_never_get_a_5xx(populated, path):
-    served, _, _ = populated
-    http = client(served)
+    http = populated.http
     method = http.post if path.endswith("recompute") else http.patch
     for raw in BATTERY:
         response = method(path, content=raw, headers={**auth(), "content-type": "application/json"})
@@ -201,15 +188,13 @@ def test_malformed_bodies_never_get_a_5xx(populated, path):
 
 
 def test_oversized_body_is_refused_with_413(populated):
-    served, _, _ = populated
-    response = client(served).patch("/api/metrics/amber_one/thresholds", content=b'{"x": "' + b"a" * 40_000 + b'"}',
+    response = populated.http.patch("/api/metrics/amber_one/thresholds", content=b'{"x": "' + b"a" * 40_000 + b'"}',
                                     headers={**auth(), "content-type": "application/json"})
     assert response.status_code == 413
 
 
 def test_unknown_metric_gets_404_on_every_route(populated):
-    served, _, _ = populated
-    http = client(served)
+    http = populated.http
     assert http.patch("/api/metrics/ghost_metric/thresholds", json={"norm_value": 1}, headers=auth()).status_code == 404
     assert http.patch("/api/metrics/ghost_metric/verification", json={"owner": "a@b.co"}, headers=auth()).status_code == 404
     assert http.post("/api/metrics/recompute", json={"metric_ids": ["ghost_metric"]}, headers=auth()).status_code == 404
@@ -217,13 +202,12 @@ def test_unknown_metric_gets_404_on_every_route(populated):
 
 
 def test_recompute_starts_one_job_and_concurrent_requests_coalesce(populated):
-    served, db, folder = populated
-    folder.write("slow_metric", "SELECT 1 FROM pg_sleep(2)", **NO_LINES)
-    synced(db, folder)
+    populated.folder.write("slow_metric", "SELECT 1 FROM pg_sleep(2)", **NO_LINES)
+    populated.folder.sync(populated.db)
     answers = []
 
     def post():
-        answers.append(httpx.post(f"{served.url}/api/metrics/recompute", json={"metric_ids": ["slow_metric"]},
+        answers.append(httpx.post(f"{populated.url}/api/metrics/recompute", json={"metric_ids": ["slow_metric"]},
                                   headers=auth(), timeout=30))
 
     threads = [threading.Thread(target=post) for _ in range(30)]
@@ -236,7 +220,7 @@ def test_recompute_starts_one_job_and_concurrent_requests_coalesce(populated):
     assert len(ids) == 1
     assert sum(not a.json()["coalesced"] for a in answers) == 1
     job_id = ids.pop()
-    http = client(served)
+    http = populated.http
     active = http.get("/api/metrics/active-job").json()["job"]
     assert active is not None and active["id"] == job_id
     deadline = time.monotonic() + 60
@@ -249,8 +233,7 @@ def test_recompute_starts_one_job_and_concurrent_requests_coalesce(populated):
 
 
 def test_scheduler_endpoint_lists_the_schedules(populated):
-    served, _, _ = populated
-    body = client(served).get("/api/scheduler").json()
+    body = populated.http.get("/api/scheduler").json()
     jobs = {j["id"]: j for j in body["jobs"]}
     assert jobs["refresh"]["cron"] == "17 * * * *"
     assert jobs["benchmarks"]["cron"] == "23 4 * * *"
@@ -258,8 +241,7 @@ def test_scheduler_endpoint_lists_the_schedules(populated):
 
 
 def test_openapi_documents_every_route(populated):
-    served, _, _ = populated
-    paths = client(served).get("/api/openapi.json").json()["paths"]
+    paths = populated.http.get("/api/openapi.json").json()["paths"]
     for path in ("/api/cockpit", "/api/metrics", "/api/metrics/{metric_id}", "/api/metrics/{metric_id}/thresholds",
                  "/api/metrics/{metric_id}/verification", "/api/metrics/recompute", "/api/metrics/active-job",
                  "/api/jobs", "/api/scheduler", "/api/health"):

@@ -13,7 +13,7 @@ from engine.core.db import Database
 from engine.store.write_guard import open_for_sync
 from tests.browser.conftest import screenshot
 from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR, app_environ
-from tests.running_app import RunningApp
+from tests.support.running_app import RunningApp
 
 INTERVAL = 2
 

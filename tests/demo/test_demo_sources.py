@@ -22,6 +22,7 @@ from engine.core.db import Database
 from engine.demo import INCIDENTS, SOURCE_DATABASES, DemoError, DemoReport, append_live, build_demo, serve_rates
 from engine.demo.incidents import Incident, prove
 from engine.demo.rates import csv_folder, newest_csv
+from tests.support.databases import scratch_database
 
 # A Wednesday afternoon: the last day is busy enough to measure at a tiny scale.
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=timezone.utc)
@@ -39,6 +40,14 @@ class Built:
 
     def connect(self, source: str) -> psycopg.Connection:
         return psycopg.connect(self.server.dsn(self.report.databases[source]))
+
+
+@dataclass(frozen=True)
+class LiveDemo:
+    """A second build of the same seed, for live appends; its checksums taken right after the build."""
+
+    built: Built
+    checksums_at_build: dict[str, tuple]
 
 
 def _build(server: Database, files_dir: Path) -> Built:
@@ -73,9 +82,9 @@ def _checksums(built: Built) -> dict[str, tuple]:
 
 
 @pytest.fixture(scope="module")
-def live_demo(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Built, dict[str, tuple]]]:
+def live_demo(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveDemo]:
     built = _build(server, tmp_path_factory.mktemp("live_files"))
-    yield built, _checksums(built)
+    yield LiveDemo(built, _checksums(built))
     _drop(server, built)
 
 
@@ -179,16 +188,15 @@ def test_second_build_with_same_parameters_is_a_fast_no_op(server: Database, dem
     assert again.row_counts == demo.report.row_counts
 
 
-def test_build_is_deterministic(demo: Built, live_demo: tuple[Built, dict[str, tuple]]) -> None:
-    other, checksums_at_build = live_demo
-    assert other.report.build_id != demo.report.build_id
-    assert checksums_at_build == _checksums(demo)
+def test_build_is_deterministic(demo: Built, live_demo: LiveDemo) -> None:
+    assert live_demo.built.report.build_id != demo.report.build_id
+    assert live_demo.checksums_at_build == _checksums(demo)
 
 
 def test_append_live_adds_rows_and_advances_update_time_but_no_card_transactions(
-    live_demo: tuple[Built, dict[str, tuple]],
+    live_demo: LiveDemo,
 ) -> None:
-    built, _ = live_demo
+    built = live_demo.built
     before = _checksums(built)
     first = append_live(built.server, now=NOW + timedelta(hours=1), prefix=built.prefix)
     second = append_live(built.server, now=NOW + timedelta(hours=1, minutes=1), prefix=built.prefix)
@@ -261,13 +269,11 @@ def test_csv_drop_folder_stopped_two_days_ago(demo: Built) -> None:
 
 def test_build_refuses_to_replace_a_database_it_did_not_create(server: Database, tmp_path: Path) -> None:
     prefix = f"hb_demo_{uuid.uuid4().hex[:8]}_"
-    server.ensure_database(prefix + "aml")
-    try:
+    # Someone else's database where the demo would put its AML source.
+    with scratch_database(server, prefix, migrate=False, name=prefix + "aml"):
         with pytest.raises(DemoError, match="not created by the demo"):
             build_demo(server, files_dir=tmp_path, scale=SCALE, seed=SEED, now=NOW, prefix=prefix)
         with server.admin() as admin:
             left = [row[0] for row in admin.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",))]
         assert left == [prefix + "aml"]  # nothing dropped, nothing created
-    finally:
-        server.drop_database(prefix + "aml")

@@ -9,6 +9,7 @@ import pytest
 
 from engine.core.db import Database
 from engine.ingest import IngestContext
+from tests.support.databases import scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +19,8 @@ def session_prefix() -> str:
 
 @pytest.fixture(scope="session")
 def marts(server: Database, session_prefix: str) -> str:
-    name = f"{session_prefix}marts"
-    server.ensure_database(name)
-    yield name
-    server.drop_database(name)
+    with scratch_database(server, session_prefix, migrate=False, name=f"{session_prefix}marts") as marts:
+        yield marts.app_database
 
 
 @pytest.fixture(scope="session")

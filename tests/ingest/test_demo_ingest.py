@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -13,9 +15,11 @@ from sqlalchemy import text
 
 from engine import ingest
 from engine.demo import INCIDENTS, build_demo, serve_rates
+from engine.demo.build import DemoReport
 from engine.demo.incidents import SOURCE_SCHEMAS
 from engine.ingest import IngestContext
 from engine.sources import COLUMN_DROP, INCREMENTAL_PRIORITY, SOURCES
+from tests.support.databases import scratch_database
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 POSTGRES = [(spec, schema) for spec in SOURCES if spec.kind == "postgres" for schema in spec.schemas]
@@ -26,25 +30,40 @@ def demo(server, session_prefix, tmp_path_factory):
     prefix = session_prefix + "demo_"
     files = Path(tmp_path_factory.mktemp("demo-files"))
     report = build_demo(server, files_dir=files, scale=0.002, seed=7, now=NOW, prefix=prefix)
-    yield prefix, report
+    yield Demo(prefix, report)
     for name in report.databases.values():
         server.drop_database(name)
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The demo's source databases, named ``<prefix><source>``, and the report of their build."""
+
+    prefix: str
+    report: DemoReport
+
+
+@dataclass(frozen=True)
+class Landed:
+    """The demo after one ingest of every source: ``ctx`` reaches the marts, ``outcomes`` by ``source.schema``."""
+
+    ctx: IngestContext
+    outcomes: dict[str, Any]
+    report: DemoReport
+
+
 @pytest.fixture(scope="module")
 def landed(demo, db, server, session_prefix, tmp_path_factory):
-    prefix, report = demo
+    prefix, report = demo.prefix, demo.report
     marts = session_prefix + "demo_marts"
-    server.ensure_database(marts)
-    with serve_rates(report.files_dir) as api:
+    with scratch_database(server, marts, migrate=False, name=marts), serve_rates(report.files_dir) as api:
         ctx = IngestContext(
             db=db, marts_database=marts, pipelines_dir=Path(tmp_path_factory.mktemp("dlt")),
             source_database_prefix=prefix,
             locations={"currency_rate": api.url, "currency_rate_files": str(report.files_dir / "currency_rates")},
         )
         outcomes = {f"{o.source}.{o.schema}": o for o in ingest.run_many(ingest.plan(None), ctx)}
-        yield ctx, outcomes, report, api
-    server.drop_database(marts)
+        yield Landed(ctx, outcomes, report)
 
 
 def _marts(ctx, sql, params=None):
@@ -53,7 +72,7 @@ def _marts(ctx, sql, params=None):
 
 
 def test_every_source_kind_lands(landed):
-    _, outcomes, _, _ = landed
+    outcomes = landed.outcomes
     assert {k: o.status for k, o in outcomes.items()} == {
         "webbank.core": "succeeded", "aml.aml": "succeeded", "card_management.cards": "succeeded",
         "currency_rate.rates": "succeeded", "currency_rate_files.daily": "succeeded",
@@ -62,8 +81,8 @@ def test_every_source_kind_lands(landed):
 
 @pytest.mark.parametrize("source,schema", [(s.name, sc) for s, sc in POSTGRES])
 def test_every_table_lands_with_matching_count_and_checksum(landed, demo, server, source, schema):
-    ctx, _, _, _ = landed
-    prefix, _ = demo
+    ctx = landed.ctx
+    prefix = demo.prefix
     with psycopg.connect(server.dsn(prefix + source)) as conn:
         tables = [r[0] for r in conn.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))]
@@ -77,7 +96,7 @@ def test_every_table_lands_with_matching_count_and_checksum(landed, demo, server
 
 
 def test_every_demo_table_has_an_explicit_landing_policy(landed, demo, server):
-    prefix, _ = demo
+    prefix = demo.prefix
     for spec, schema in POSTGRES:
         with psycopg.connect(server.dsn(prefix + spec.name)) as conn:
             for (table,) in conn.execute(
@@ -86,7 +105,7 @@ def test_every_demo_table_has_an_explicit_landing_policy(landed, demo, server):
 
 
 def test_pii_columns_are_absent_from_the_marts(landed):
-    ctx, _, _, _ = landed
+    ctx = landed.ctx
     for key, dropped in COLUMN_DROP.items():
         source, schema, table = key.split(".")
         columns = {r[0] for r in _marts(ctx, "SELECT column_name FROM information_schema.columns "
@@ -97,7 +116,7 @@ def test_pii_columns_are_absent_from_the_marts(landed):
 
 
 def test_rest_source_lands_every_rate_once(landed):
-    ctx, _, report, _ = landed
+    ctx, report = landed.ctx, landed.report
     items = json.loads((report.files_dir / "rates_api" / "rates.json").read_text())
     items = items["items"] if isinstance(items, dict) else items
     count, distinct = _marts(ctx, "SELECT count(*), count(DISTINCT id) FROM currency_rate_rates.rates")[0]
@@ -105,27 +124,27 @@ def test_rest_source_lands_every_rate_once(landed):
 
 
 def test_file_source_lands_every_csv_row(landed):
-    ctx, _, report, _ = landed
+    ctx, report = landed.ctx, landed.report
     folder = report.files_dir / "currency_rates"
     rows = sum(1 for path in folder.glob("*.csv") for _ in csv.DictReader(path.open()))
     assert _marts(ctx, "SELECT count(*) FROM currency_rate_files_daily.rates_daily")[0][0] == rows
 
 
 def test_post_ingest_key_indexes_exist(landed):
-    ctx, _, _, _ = landed
+    ctx = landed.ctx
     indexes = {r[0] for r in _marts(ctx, "SELECT indexname FROM pg_indexes WHERE schemaname = 'webbank_core'")}
     assert {"payment__key", "entry__key", "client_profile__key"} <= indexes
 
 
 def test_replace_tables_are_only_the_lookups(landed):
-    _, outcomes, _, _ = landed
+    outcomes = landed.outcomes
     replace = sorted(t for o in outcomes.values() for t, info in o.tables.items() if info["disposition"] == "replace")
     assert replace == ["entry_state", "payment_state", "payment_type"]
 
 
 @pytest.mark.parametrize("incident", INCIDENTS, ids=[i.id for i in INCIDENTS])
 def test_planted_incident_is_visible_in_the_marts(landed, incident):
-    ctx, _, report, _ = landed
+    ctx, report = landed.ctx, landed.report
     dataset = {"webbank": "webbank_core", "aml": "aml_aml", "card_management": "card_management_cards"}[incident.database]
     assert SOURCE_SCHEMAS[incident.database] in dataset
     with psycopg.connect(ctx.db.dsn(ctx.marts_database)) as conn:
@@ -138,7 +157,7 @@ def test_a_feed_that_stopped_delivering_is_stale_although_its_sync_succeeds(land
 
     from engine.ingest.ledger import source_as_of
 
-    ctx, outcomes, report, _ = landed
+    ctx, outcomes, report = landed.ctx, landed.outcomes, landed.report
     assert outcomes["card_management.cards"].ok
     cards_as_of = source_as_of(ctx.db.engine(), [("card_management", "cards")])
     webbank_as_of = source_as_of(ctx.db.engine(), [("webbank", "core")])

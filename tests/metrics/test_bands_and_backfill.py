@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,17 +14,14 @@ from engine.metrics.backfill import backfill
 from engine.metrics.compute import ComputeContext, today
 from engine.metrics.registry import sync
 from engine.read import cards
+from tests.support.databases import scratch_database
+from tests.support.factories import add_values
 
 BAND = "{kind: rolling_stat, window_days: 28}"
 
 
 def _history(db, metric_id, values_by_days_ago):
-    with db.engine().begin() as conn:
-        for days_ago, value in values_by_days_ago.items():
-            conn.execute(
-                text("INSERT INTO heartbeat.metric_history (metric_id, day, value, status) VALUES (:id, :day, :v, 'green')"),
-                {"id": metric_id, "day": today() - timedelta(days=days_ago), "v": value},
-            )
+    add_values(db, metric_id, values_by_days_ago, today=today())  # compute's "today", as bands count from it
 
 
 def test_band_is_mean_and_stddev_of_the_window_excluding_today(fresh_db, folder):
@@ -58,10 +54,8 @@ def test_too_few_days_means_learning_with_no_band(fresh_db, folder):
 
 @pytest.fixture()
 def marts(server: Database):
-    name = f"hb_marts_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    yield name
-    server.drop_database(name)
+    with scratch_database(server, "hb_marts", migrate=False) as marts:
+        yield marts.app_database
 
 
 HISTORY_SQL = "'SELECT (current_date - g)::date AS day, 90 + g % 5 AS value FROM generate_series(1, 120) g'"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import psycopg
 import pytest
@@ -15,19 +14,20 @@ from engine.ingest.ledger import SyncOutcome, close_sync, open_sync
 from engine.metrics.compute import ComputeContext, compute_many, compute_one
 from engine.metrics.registry import active_metrics, sync
 from engine.read import cards
+from tests.support.databases import scratch_database
+from tests.support.factories import add_value
 
 
 @pytest.fixture()
 def marts(server: Database):
-    name = f"hb_marts_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    with psycopg.connect(server.dsn(name), autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA webbank_core")
-        conn.execute("CREATE TABLE webbank_core.payment (id int, state text)")
-        conn.execute("INSERT INTO webbank_core.payment SELECT g, CASE WHEN g % 10 = 0 THEN 'declined' "
-                     "ELSE 'approved' END FROM generate_series(1, 1000) g")
-    yield name
-    server.drop_database(name)
+    """A marts database whose webbank_core.payment has 1000 payments, 10 % declined (approval rate 90)."""
+    with scratch_database(server, "hb_marts", migrate=False) as marts:
+        with psycopg.connect(marts.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA webbank_core")
+            conn.execute("CREATE TABLE webbank_core.payment (id int, state text)")
+            conn.execute("INSERT INTO webbank_core.payment SELECT g, CASE WHEN g % 10 = 0 THEN 'declined' "
+                         "ELSE 'approved' END FROM generate_series(1, 1000) g")
+        yield marts.app_database
 
 
 @pytest.fixture()
@@ -96,9 +96,7 @@ def test_timeout_isolates_one_slow_metric_while_the_others_finish(ctx, folder):
 def test_failure_keeps_the_last_good_value_on_the_tile(ctx, folder):
     folder.write("approval_rate", APPROVAL_SQL, norm="95", alert="85")
     sync(ctx.db.engine(), folder.path)
-    with ctx.db.engine().begin() as conn:
-        conn.execute(text("INSERT INTO heartbeat.metric_history (metric_id, day, value, status) "
-                          "VALUES ('approval_rate', current_date - 1, 91.5, 'amber')"))
+    add_value(ctx.db, "approval_rate", 91.5, days_ago=1, status="amber")  # yesterday's good value
     with psycopg.connect(ctx.db.dsn(ctx.marts_database), autocommit=True) as conn:
         conn.execute("ALTER TABLE webbank_core.payment RENAME TO payment_gone")
     [result] = compute_many(ctx)

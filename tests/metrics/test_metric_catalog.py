@@ -27,7 +27,7 @@ from engine.metrics import backfill, bands, registry
 from engine.metrics.bands import BandResult
 from engine.metrics.compute import ComputeContext, ComputeResult, compute_many, today
 from engine.metrics.files import parse_file
-from engine.store import migrations
+from tests.support.databases import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 METRICS_DIR = ROOT / "metrics"
@@ -61,38 +61,29 @@ class Landed:
 def landed(server: Database, tmp_path_factory) -> Landed:
     prefix = f"t{uuid.uuid4().hex[:8]}_cat_"
     files = Path(tmp_path_factory.mktemp("catalog-demo"))
-    app_name, marts = prefix + "app", prefix + "marts"
-    created: list[str] = []
-    app: Database | None = None
+    report = build_demo(server, files_dir=files, scale=0.05, prefix=prefix)
     try:
-        report = build_demo(server, files_dir=files, scale=0.05, prefix=prefix)
-        created.extend(report.databases.values())
-        server.ensure_database(app_name)
-        created.append(app_name)
-        app = Database(server.url(app_name))
-        migrations.upgrade(app.engine())
-        server.ensure_database(marts)
-        created.append(marts)
-        with serve_rates(report.files_dir) as api:
+        with (scratch_database(server, prefix, name=prefix + "app") as app,
+              scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts_db,
+              serve_rates(report.files_dir) as api):
+            marts = marts_db.app_database
             ingest_ctx = IngestContext(
                 db=app, marts_database=marts, pipelines_dir=Path(tmp_path_factory.mktemp("catalog-dlt")),
                 source_database_prefix=prefix,
                 locations={"currency_rate": api.url, "currency_rate_files": str(report.files_dir / "currency_rates")},
             )
             outcomes = list(ingest.run_many(ingest.plan(None), ingest_ctx))
-        failed = {f"{o.source}.{o.schema}": o.error for o in outcomes if o.status != "succeeded"}
-        assert not failed, failed
-        registry.sync(app.engine(), METRICS_DIR)
-        ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=4)
-        # As `heartbeat demo` does: past days first, then bands, then today against the bands.
-        filled = {r.metric_id: r for r in backfill.backfill(ctx, days=90)}
-        learned = {r.metric_id: r for r in bands.refresh(app.engine(), today())}
-        results = {r.metric_id: r for r in compute_many(ctx)}
-        yield Landed(ctx, results, filled, learned)
+            failed = {f"{o.source}.{o.schema}": o.error for o in outcomes if o.status != "succeeded"}
+            assert not failed, failed
+            registry.sync(app.engine(), METRICS_DIR)
+            ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=4)
+            # As `heartbeat demo` does: past days first, then bands, then today against the bands.
+            filled = {r.metric_id: r for r in backfill.backfill(ctx, days=90)}
+            learned = {r.metric_id: r for r in bands.refresh(app.engine(), today())}
+            results = {r.metric_id: r for r in compute_many(ctx)}
+            yield Landed(ctx, results, filled, learned)
     finally:
-        if app is not None:
-            app.dispose()
-        for name in created:
+        for name in report.databases.values():
             server.drop_database(name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.metrics.files import MetricFilesInvalid, load_directory, parse_file
-from tests.metrics.conftest import metric_text
+from tests.support.factories import metric_text
 
 
 def _errors(folder) -> list[str]:

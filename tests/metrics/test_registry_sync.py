@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from engine.metrics.files import MetricFilesInvalid
 from engine.metrics.registry import sync
+from tests.support.factories import add_value, set_registry
 
 
 def _row(db, metric_id: str):
@@ -24,12 +25,6 @@ def _changes(db, metric_id: str) -> list[tuple[str, str]]:
                 {"id": metric_id},
             )
         ]
-
-
-def _operator_sets(db, metric_id: str, **values) -> None:
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    with db.engine().begin() as conn:
-        conn.execute(text(f"UPDATE heartbeat.metric_registry SET {assignments} WHERE id = :id"), {**values, "id": metric_id})
 
 
 def test_new_file_adds_a_metric_with_the_file_thresholds(fresh_db, folder):
@@ -68,7 +63,7 @@ def test_broken_file_leaves_the_registry_untouched_and_names_file_and_line(fresh
 def test_operator_threshold_survives_resync_until_the_file_value_changes(fresh_db, folder):
     folder.write("approval_rate")
     sync(fresh_db.engine(), folder.path)
-    _operator_sets(fresh_db, "approval_rate", norm_value=97.0, owner="ops@example.com")
+    set_registry(fresh_db, "approval_rate", norm_value=97.0, owner="ops@example.com")
     folder.write("approval_rate", how_to_read="Reworded explanation of the approval rate.")
     sync(fresh_db.engine(), folder.path)
     row = _row(fresh_db, "approval_rate")
@@ -84,7 +79,7 @@ def test_operator_threshold_survives_resync_until_the_file_value_changes(fresh_d
 def test_definition_change_drops_verification_and_records_it(fresh_db, folder):
     folder.write("approval_rate")
     sync(fresh_db.engine(), folder.path)
-    _operator_sets(fresh_db, "approval_rate", verification_state="verified", verified_by="cfo@example.com")
+    set_registry(fresh_db, "approval_rate", verification_state="verified", verified_by="cfo@example.com")
     folder.write("approval_rate", how_to_read="Only the wording changed, not the number at all.")
     sync(fresh_db.engine(), folder.path)
     assert _row(fresh_db, "approval_rate").verification_state == "verified"
@@ -101,9 +96,7 @@ def test_removed_file_retires_the_metric_and_keeps_history(fresh_db, folder):
     folder.write("approval_rate")
     folder.write("latency", direction="lower_is_better", unit="seconds", norm="30", alert="60")
     sync(fresh_db.engine(), folder.path)
-    with fresh_db.engine().begin() as conn:
-        conn.execute(text("INSERT INTO heartbeat.metric_history (metric_id, day, value, status) "
-                          "VALUES ('latency', current_date, 12, 'green')"))
+    add_value(fresh_db, "latency", 12)
     folder.remove("latency")
     report = sync(fresh_db.engine(), folder.path)
     assert report.retired == ["latency"]
@@ -119,7 +112,7 @@ def test_write_guard_blocks_a_direct_update_of_value_sql(fresh_db, folder):
     folder.write("approval_rate")
     sync(fresh_db.engine(), folder.path)
     with pytest.raises(DBAPIError, match="change only by the metric sync"):
-        _operator_sets(fresh_db, "approval_rate", value_sql="DELETE FROM x")
+        set_registry(fresh_db, "approval_rate", value_sql="DELETE FROM x")
 
 
 def test_a_missing_metrics_folder_is_an_error_not_an_empty_registry(fresh_db, folder):

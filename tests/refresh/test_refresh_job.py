@@ -19,20 +19,25 @@ APPROVAL = "SELECT 100.0 * count(*) FILTER (WHERE state = 'approved') / count(*)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _phases_in_order(phases: list[str]) -> list[str]:
+    """The phases a job went through, each once, in the order they began (progress reports repeat a phase)."""
+    return [phase for i, phase in enumerate(phases) if i == 0 or phases[i - 1] != phase]
+
+
 def _job(db, job_id):
     with db.engine().connect() as conn:
         return conn.execute(text("SELECT * FROM heartbeat.refresh_job WHERE id = :id"), {"id": job_id}).one()
 
 
 def test_refresh_ingests_then_computes_and_records_every_outcome(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("approval_rate", APPROVAL, norm="95", alert="85")
     phases = []
     started, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "cli"),
                                  on_progress=lambda s: phases.append(s.phase))
     assert not started.coalesced
     assert state.status == "succeeded", state.error
-    assert [p for i, p in enumerate(phases) if i == 0 or phases[i - 1] != p][:4] == ["sync", "ingest", "compute", "alerts"]
+    assert _phases_in_order(phases)[:4] == ["sync", "ingest", "compute", "alerts"]
     job = _job(ctx.db, started.job_id)
     assert job.status == "succeeded" and job.finished_at is not None and job.trigger == "cli"
     assert job.source_outcomes["webbank.core"]["status"] == "succeeded"
@@ -44,14 +49,14 @@ def test_refresh_ingests_then_computes_and_records_every_outcome(refresh_env):
 
 
 def test_only_the_sources_the_requested_metrics_read_are_ingested(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("approval_rate", APPROVAL)
     _, state = refresh.run(ctx, RefreshRequest(["approval_rate"], "api"))
     assert list(state.source_outcomes) == ["webbank.core"]
 
 
 def test_a_dead_source_makes_the_job_partial_not_failed(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("approval_rate", APPROVAL)
     folder.write("cases", "SELECT 1", sources="[aml.aml]", norm=None, alert=None)
     _, state = refresh.run(ctx, RefreshRequest(["approval_rate", "cases"], "cli"))
@@ -62,7 +67,7 @@ def test_a_dead_source_makes_the_job_partial_not_failed(refresh_env):
 
 
 def test_a_second_request_during_a_job_coalesces_onto_it(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("slow", "SELECT 1 FROM pg_sleep(2)", norm=None, alert=None)
     first = refresh.start(ctx, RefreshRequest("all", "ui"))
     assert not first.coalesced
@@ -108,7 +113,7 @@ def _cli_refresh(ctx, *args) -> subprocess.Popen:
 
 
 def test_cli_refresh_joins_a_job_running_in_another_process(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("slow", "SELECT 1 FROM pg_sleep(4)", norm=None, alert=None)
     first = refresh.start(ctx, RefreshRequest("all", "ui"))
     cli = _cli_refresh(ctx)
@@ -119,7 +124,7 @@ def test_cli_refresh_joins_a_job_running_in_another_process(refresh_env):
 
 
 def test_a_killed_job_is_marked_abandoned_and_the_next_run_succeeds(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("approval_rate", APPROVAL)
     folder.write("slow", "SELECT 1 FROM pg_sleep(30)", norm=None, alert=None)
     cli = _cli_refresh(ctx)
@@ -146,7 +151,7 @@ def test_a_killed_job_is_marked_abandoned_and_the_next_run_succeeds(refresh_env)
 
 
 def test_mark_abandoned_leaves_a_live_job_alone(refresh_env):
-    ctx, folder = refresh_env
+    ctx, folder = refresh_env.ctx, refresh_env.folder
     folder.write("slow", "SELECT 1 FROM pg_sleep(2)", norm=None, alert=None)
     first = refresh.start(ctx, RefreshRequest(["slow"], "ui"))
     assert refresh.mark_abandoned(ctx.db) == 0

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from engine.core.db import Database
 from engine.refresh import scheduler as sched
 from engine.refresh.scheduler import ScheduledJob, Scheduler
-from tests.conftest import scratch_database
+from tests.support.databases import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 from engine.core.db import Database
 from engine.store import migrations
+from tests.support.databases import scratch_database
 
 HEARTBEAT = str(Path(sys.executable).parent / "heartbeat")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -38,19 +38,14 @@ def test_bare_command_prints_help_not_a_traceback():
 
 
 def test_db_upgrade_migrates_a_new_database_and_is_idempotent(server: Database):
-    name = f"hb_cli_{uuid.uuid4().hex[:8]}"
-    env = {"HEARTBEAT_DATABASE_URL": server.url(name).render_as_string(hide_password=False)}
-    try:
+    with scratch_database(server, "hb_cli", migrate=False) as database:
+        env = {"HEARTBEAT_DATABASE_URL": database.url().render_as_string(hide_password=False)}
         first = run("db", "upgrade", env=env)
         assert first.returncode == 0, first.stderr
         assert migrations.head_revision() in first.stderr
         second = run("db", "upgrade", env=env)
         assert second.returncode == 0, second.stderr
-        database = Database(server.url(name))
         assert migrations.current_revision(database.engine()) == migrations.head_revision()
-        database.dispose()
-    finally:
-        server.drop_database(name)
 
 
 @pytest.mark.parametrize(

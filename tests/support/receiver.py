@@ -3,7 +3,7 @@
 The alert tests start one per channel (``Receiver``). Run as a program it is
 the local "Slack" of the demo (docs/alerts.md, "Try it with the demo"):
 
-    .venv/bin/python -m tests.alerts.receiver --port 9009 --record /tmp/slack.jsonl
+    .venv/bin/python -m tests.support.receiver --port 9009 --record /tmp/slack.jsonl
 
 prints each message as it arrives (its title and lines) and, with
 ``--record``, appends each request as one JSON line (path, time, body).

@@ -60,7 +60,7 @@ def test_every_config_column_has_a_probe_value():
 
 
 def test_migration_guards_exactly_the_config_columns():
-    source = next(Path(__file__).resolve().parents[1].glob("alembic/versions/0001_*.py")).read_text()
+    source = next(Path(__file__).resolve().parents[2].glob("alembic/versions/0001_*.py")).read_text()
     guarded = re.search(r"GUARDED = \((.*?)\)", source, re.S).group(1)
     assert set(re.findall(r'"(\w+)"', guarded)) == set(CONFIG_COLUMNS)
 

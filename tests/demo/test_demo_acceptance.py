@@ -25,8 +25,9 @@ from engine.demo import DEFAULT_SCALE, INCIDENTS, build_demo, serve_rates, sessi
 from engine.ingest import IngestContext
 from engine.metrics.compute import ComputeContext
 from engine.refresh import RefreshContext, RefreshRequest
-from engine.store import migrations
-from tests.alerts.receiver import Receiver
+from tests.support.databases import scratch_database
+from tests.support.factories import outbox_rows
+from tests.support.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,57 +52,44 @@ class DemoAlerts:
     second: list[dict[str, Any]]  # … and after a second refresh
 
 
-def _outbox(db: Database) -> list[dict[str, Any]]:
-    with db.engine().connect() as conn:
-        return [dict(r) for r in conn.execute(text("SELECT * FROM heartbeat.alert_outbox ORDER BY id")).mappings()]
-
-
 @pytest.fixture(scope="module")
 def demo_alerts(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoAlerts]:
     prefix = f"t{uuid.uuid4().hex[:8]}_acc_"
     files = Path(tmp_path_factory.mktemp("acceptance-demo"))
-    app_name, marts = prefix + "app", prefix + "marts"
-    created: list[str] = []
-    app: Database | None = None
     slack = Receiver()
     with pytest.MonkeyPatch.context() as env:
         # The repository's routing file, its Slack channel pointed at the receiver, nothing else configured.
         env.setenv("HEARTBEAT_SLACK_WEBHOOK_URL", f"{slack.url}/services/demo")
         for name in ("HEARTBEAT_TELEGRAM_BOT_TOKEN", "HEARTBEAT_TELEGRAM_CHAT_ID", "HEARTBEAT_ALERT_WEBHOOK_URL"):
             env.delenv(name, raising=False)
+        report = None
         try:
             report = build_demo(server, files_dir=files, scale=DEFAULT_SCALE, prefix=prefix)
-            created.extend(report.databases.values())
-            for name in (app_name, marts):
-                server.ensure_database(name)
-                created.append(name)
-            app = Database(server.url(app_name))
-            migrations.upgrade(app.engine())
             settings = load_settings({"HEARTBEAT_DATA_DIR": str(files), "HEARTBEAT_PORT": "3000"})
-            with serve_rates(report.files_dir) as api:
+            with (scratch_database(server, prefix, name=prefix + "app") as app,
+                  scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts,
+                  serve_rates(report.files_dir) as api):
                 ctx = RefreshContext(
                     app,
-                    IngestContext(db=app, marts_database=marts, pipelines_dir=files / "dlt",
+                    IngestContext(db=app, marts_database=marts.app_database, pipelines_dir=files / "dlt",
                                   source_database_prefix=prefix,
                                   locations={"currency_rate": api.url,
                                              "currency_rate_files": str(report.files_dir / "currency_rates")}),
-                    ComputeContext(app, marts, statement_timeout=60.0, workers=4),
+                    ComputeContext(app, marts.app_database, statement_timeout=60.0, workers=4),
                     ROOT / "metrics",
                     after_compute=(alerts.evaluator(settings, app),),
                 )
                 _, state, _ = session.first_refresh(ctx)
-                queued = _outbox(app)
+                queued = outbox_rows(app)
                 alerts.dispatch_once(settings, app)
                 sent = slack.bodies
                 refresh.run(ctx, RefreshRequest("all", "cron"))
                 alerts.dispatch_once(settings, app)
                 second = slack.bodies[len(sent):]
-            yield DemoAlerts(app, state.status if state else "coalesced", queued, sent, second)
+                yield DemoAlerts(app, state.status if state else "coalesced", queued, sent, second)
         finally:
-            if app is not None:
-                app.dispose()
             slack.close()
-            for name in created:
+            for name in (report.databases.values() if report else ()):
                 server.drop_database(name)
 
 
@@ -135,7 +123,7 @@ def test_the_first_refresh_queues_one_slack_message_per_incident_and_one_stale_p
 
 
 def test_the_receiver_got_exactly_those_messages_once_each(demo_alerts):
-    rows = _slack_rows(_outbox(demo_alerts.db))
+    rows = _slack_rows(outbox_rows(demo_alerts.db))
     assert {r["status"] for r in rows} == {"sent"}
     assert sorted(b["text"] for b in demo_alerts.sent) == sorted(r["payload"]["title"] for r in rows)
     assert len(demo_alerts.sent) == len(INCIDENT_MESSAGES) + len(STOPPED_SOURCES)
@@ -154,4 +142,4 @@ def test_stale_sources_hold_back_their_lag_alerts(demo_alerts):
 
 def test_a_second_refresh_sends_nothing(demo_alerts):
     assert demo_alerts.second == []
-    assert len(_slack_rows(_outbox(demo_alerts.db))) == len(demo_alerts.sent)
+    assert len(_slack_rows(outbox_rows(demo_alerts.db))) == len(demo_alerts.sent)

@@ -9,7 +9,7 @@ import pytest
 
 from engine.core.settings import SETTINGS, SettingsError, load_settings
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def test_defaults_run_embedded_on_port_3000():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +11,7 @@ from alembic import command
 from engine.core.db import Database
 from engine.store import migrations
 from engine.store.models import SCHEMA, metadata
+from tests.support.databases import scratch_database
 
 TABLES = {
     "metric_registry", "metric_history", "audit_cut_registry", "audit_cut_snapshot",
@@ -23,12 +22,9 @@ TABLES = {
 
 @pytest.fixture()
 def empty_db(server: Database):
-    name = f"hb_empty_{uuid.uuid4().hex[:8]}"
-    server.ensure_database(name)
-    database = Database(server.url(name))
-    yield database
-    database.dispose()
-    server.drop_database(name)
+    """A database without schema heartbeat: the tests migrate it themselves."""
+    with scratch_database(server, "hb_empty", migrate=False) as database:
+        yield database
 
 
 def test_upgrade_from_empty_creates_every_table(empty_db: Database):

@@ -1,0 +1,1 @@
+"""Tests of engine/cli: the `heartbeat` command as a user runs it."""

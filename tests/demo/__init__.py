@@ -1,0 +1,1 @@
+"""Tests of engine/demo: the demo sources, and the alerts the demo must (and must not) send."""

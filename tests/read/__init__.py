@@ -1,0 +1,1 @@
+"""Tests of engine/read: what the wall shows, read straight from the read model."""

@@ -1,0 +1,1 @@
+"""Plain helpers shared by the test packages: scratch databases, data factories, local servers (no fixtures)."""
