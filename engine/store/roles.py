@@ -174,19 +174,18 @@ LOGINS = ComputeLogins()
 
 
 def ensure_compute_role(db: Database, marts: str, compute_url: str | None = None) -> str | None:
-    """Start-up and upgrade: prepare the compute login now; returns the one-line problem, if any."""
-    if compute_url is None:
-        try:
-            with db.admin() as admin:
-                if _can_manage_roles(admin):
-                    _ensure_role(admin, COMPUTE_ROLE)
-        except (HeartbeatError, psycopg.Error) as exc:
-            return _first_line(exc)
-    with db.admin() as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (marts,)).fetchone():
-            return None  # nothing landed yet: the first computation grants what ingest created
+    """Start-up and upgrade: create/maintain the compute role now; returns the one-line problem, if any.
+
+    Never raises: a server where the role cannot be made still serves the
+    wall; each metric then fails with this same line as its error.
+    """
     try:
+        with db.admin() as admin:
+            if compute_url is None and _can_manage_roles(admin):
+                _ensure_role(admin, COMPUTE_ROLE)
+            if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (marts,)).fetchone():
+                return None  # nothing landed yet: the first computation grants what ingest created
         LOGINS.dsn(db, marts, compute_url)
-    except (ComputeRoleError, psycopg.Error) as exc:
+    except (HeartbeatError, psycopg.Error) as exc:
         return _first_line(exc)
     return None
