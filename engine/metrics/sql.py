@@ -44,6 +44,10 @@ def connect_readonly(db: Database, marts: str, compute_url: str | None = None) -
         dsn = LOGINS.dsn(db, marts, compute_url)
     except ComputeRoleError as exc:
         raise MetricSqlError(str(exc)) from exc
+    except psycopg.OperationalError:
+        raise  # the caller reports an unreachable marts database in its own words
+    except psycopg.Error as exc:
+        raise MetricSqlError(f"could not prepare the metric SQL role: {_first_line(exc)}") from exc
     return psycopg.connect(dsn, autocommit=True, connect_timeout=10)
 
 

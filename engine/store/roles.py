@@ -82,15 +82,29 @@ def _can_manage_roles(admin: psycopg.Connection) -> bool:
     return bool(row and row[0])
 
 
+_ROLE_AS_IT_MUST_BE = """
+SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolinherit OR rolreplication OR rolbypassrls)
+       AND 'default_transaction_read_only=on' = ANY(coalesce(rolconfig, '{}'))
+FROM pg_roles WHERE rolname = %s
+"""
+
+
 def _ensure_role(admin: psycopg.Connection, role: str) -> None:
-    """Create the role, or bring an existing one back to the attributes it must have (idempotent)."""
+    """Create the role, or bring an existing one back to the attributes it must have (idempotent).
+
+    Altered only when something differs: every process start calls this, and
+    concurrent ALTER ROLEs on one role fail with "tuple concurrently updated".
+    """
     ident = sql.Identifier(role)
-    if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+    row = admin.execute(_ROLE_AS_IT_MUST_BE, (role,)).fetchone()
+    if row is None:
         try:
             admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
             log.info("created role %s for metric SQL", role)
         except psycopg.errors.DuplicateObject:
             pass  # another Heartbeat process created it between our check and our CREATE
+    elif row[0]:
+        return
     admin.execute(sql.SQL(
         "ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
     ).format(ident))

@@ -18,7 +18,7 @@ from engine.metrics.backfill import backfill
 from engine.metrics.compute import ComputeContext, compute_many
 from engine.metrics.registry import sync
 from engine.metrics.validate import validate
-from engine.store.roles import COMPUTE_ROLE, DANGEROUS_ROLES
+from engine.store.roles import COMPUTE_ROLE, DANGEROUS_ROLES, ensure_compute_role
 
 PAYMENTS = 1000
 
@@ -178,3 +178,15 @@ def test_a_superuser_login_is_refused_and_its_password_never_shown(ctx, folder, 
     error = results["as_superuser"].error
     assert error.startswith(f"refusing to run metric SQL as {url.username}: it has superuser")
     assert "HEARTBEAT_COMPUTE_DATABASE_URL" in error and "hunter2" not in error and "\n" not in error
+
+
+def test_start_up_repairs_a_role_someone_widened(ctx):
+    with _admin(ctx) as conn:
+        conn.execute(f"ALTER ROLE {COMPUTE_ROLE} CREATEDB")
+        conn.execute(f"ALTER ROLE {COMPUTE_ROLE} RESET default_transaction_read_only")
+    assert ensure_compute_role(ctx.db, ctx.marts_database) is None
+    assert ensure_compute_role(ctx.db, ctx.marts_database) is None  # idempotent
+    with _admin(ctx) as conn:
+        createdb, config = conn.execute("SELECT rolcreatedb, rolconfig FROM pg_roles WHERE rolname = %s",
+                                        (COMPUTE_ROLE,)).fetchone()
+    assert createdb is False and "default_transaction_read_only=on" in config
