@@ -158,6 +158,9 @@ class ComputeLogins:
             if manage and compute_url is None:
                 _ensure_role(admin, role)
             exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if exists is None and compute_url:
+                raise ComputeRoleError(f"role {role} of HEARTBEAT_COMPUTE_DATABASE_URL does not exist: create it "
+                                       "as a read-only login (docs/security.md)")
             if exists is None:
                 user = db.url().username or "?"
                 raise ComputeRoleError(f"refusing to run metric SQL as {user}: role {role} does not exist and {user} "

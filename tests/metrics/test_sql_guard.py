@@ -190,3 +190,23 @@ def test_start_up_repairs_a_role_someone_widened(ctx):
         createdb, config = conn.execute("SELECT rolcreatedb, rolconfig FROM pg_roles WHERE rolname = %s",
                                         (COMPUTE_ROLE,)).fetchone()
     assert createdb is False and "default_transaction_read_only=on" in config
+
+
+def test_a_configured_read_only_login_is_used_and_kept_granted(ctx, folder):
+    role = f"hb_guard_{uuid.uuid4().hex[:6]}"
+    with _admin(ctx) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+    url = ctx.db.url(ctx.marts_database).set(drivername="postgresql", username=role, password="s3cret-xyz")
+    configured = ComputeContext(ctx.db, ctx.marts_database, 1.0, 1, url.render_as_string(hide_password=False))
+    try:
+        results = _compute(configured, folder, mine="SELECT current_user = '" + role + "' AND count(*) > 0 "
+                           "FROM webbank_core.payment GROUP BY current_user")
+        assert results["mine"].error and "must return a number" in results["mine"].error  # a boolean: it ran
+        assert _compute(configured, folder, count="SELECT count(*) FROM webbank_core.payment")["count"].ok
+    finally:
+        with _admin(ctx) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    missing = url.set(username="hb_guard_nobody").render_as_string(hide_password=False)
+    results = _compute(ComputeContext(ctx.db, ctx.marts_database, 1.0, 1, missing), folder, gone="SELECT 1")
+    assert "role hb_guard_nobody does not exist" in results["gone"].error and "s3cret" not in results["gone"].error
