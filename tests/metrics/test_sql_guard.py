@@ -209,4 +209,4 @@ def test_a_configured_read_only_login_is_used_and_kept_granted(ctx, folder):
             conn.execute(f"DROP ROLE {role}")
     missing = url.set(username="hb_guard_nobody").render_as_string(hide_password=False)
     results = _compute(ComputeContext(ctx.db, ctx.marts_database, 1.0, 1, missing), folder, gone="SELECT 1")
-    assert "role hb_guard_nobody does not exist" in results["gone"].error and "s3cret" not in results["gone"].error
+    assert "role hb_guard_nobody of HEARTBEAT_COMPUTE_DATABASE_URL does not exist" in results["gone"].error and "s3cret" not in results["gone"].error
