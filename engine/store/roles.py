@@ -145,10 +145,6 @@ class ComputeLogins:
             self._sync(db, marts, role)
         return dsn
 
-    def forget(self) -> None:
-        with self._lock:
-            self._ready.clear()
-
     def _prepare(self, db: Database, marts: str, compute_url: str | None) -> tuple[str, str, bool]:
         url: URL = make_url(compute_url) if compute_url else db.url(marts).set(username=COMPUTE_ROLE, password=None)
         url = url.set(drivername="postgresql", database=marts)
