@@ -6,10 +6,11 @@ import argparse
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.markup import escape
 from rich_argparse import RichHelpFormatter
 
 from engine.runtime import Runtime
-from engine.store import migrations
+from engine.store import migrations, roles
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
@@ -20,9 +21,13 @@ Body = Callable[[Runtime, argparse.Namespace, Console], int]
 
 
 def upgrade(rt: Runtime) -> str:
-    """Create the database if needed and migrate it to head; returns the revision."""
+    """Create the database if needed, migrate it to head and prepare the metric SQL role; returns the revision."""
     rt.db.ensure_database()
-    return migrations.upgrade(rt.db.engine())
+    revision = migrations.upgrade(rt.db.engine())
+    problem = roles.ensure_compute_role(rt.db, rt.settings.marts_database, rt.settings.compute_database_url)
+    if problem:
+        console.print(f"[yellow]warning:[/] metrics cannot compute: {escape(problem)}")
+    return revision
 
 
 def printing(body: Body) -> Handler:

@@ -145,6 +145,14 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "compute_database_url", "HEARTBEAT_COMPUTE_DATABASE_URL", "",
+        "PostgreSQL URL of the read-only login metric SQL runs as (its database part is ignored: metric SQL "
+        "reads HEARTBEAT_MARTS_DATABASE). Unset: Heartbeat creates and maintains the role heartbeat_metric_sql "
+        "itself, which needs an embedded server or a configured user allowed to create roles.",
+        _database_url, "use postgresql://heartbeat_metric_sql:password@host:5432/marts or leave it unset",
+        secret=True,
+    ),
+    Setting(
         "data_dir", "HEARTBEAT_DATA_DIR", ".heartbeat",
         "Folder for the embedded database, dlt pipelines and generated files.",
         lambda raw: Path(raw).expanduser(), "point it at a writable folder",
@@ -270,6 +278,7 @@ class Settings:
     """The validated settings of one process."""
 
     database_url: str | None = field(repr=False)
+    compute_database_url: str | None = field(repr=False)
     data_dir: Path
     metrics_dir: Path
     marts_database: str

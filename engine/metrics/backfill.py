@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import psycopg
 from sqlalchemy import text
 
 from engine import contract
@@ -53,10 +52,11 @@ def backfill(ctx: ComputeContext, days: int = 90) -> list[BackfillResult]:
     with ctx.db.engine().connect() as conn:
         metrics = conn.execute(_METRICS).all()
     results = []
-    with psycopg.connect(ctx.db.dsn(ctx.marts_database), autocommit=True, connect_timeout=10) as marts:
+    with ctx.connect() as marts:
         for metric in metrics:
             try:
-                series = _series(run_readonly(marts, metric.history_sql, ctx.statement_timeout))
+                source = f"metrics/{metric.id}.sql (history_sql)"
+                series = _series(run_readonly(marts, metric.history_sql, ctx.statement_timeout, source))
             except MetricSqlError as exc:
                 results.append(BackfillResult(metric.id, 0, str(exc)))
                 continue

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -23,7 +23,7 @@ from engine.core.db import Database
 from engine.core.settings import Settings
 from engine.ingest.ledger import source_as_of
 from engine.metrics.registry import RegistryRow, active_metrics
-from engine.metrics.sql import MetricSqlError, run_readonly, scalar
+from engine.metrics.sql import MetricSqlError, connect_readonly, run_readonly, scalar
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,17 @@ class ComputeContext:
     marts_database: str
     statement_timeout: float
     workers: int
+    # HEARTBEAT_COMPUTE_DATABASE_URL; None: the role Heartbeat creates itself.
+    compute_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> "ComputeContext":
-        return cls(db, settings.marts_database, settings.metric_statement_timeout, settings.compute_workers)
+        return cls(db, settings.marts_database, settings.metric_statement_timeout, settings.compute_workers,
+                   settings.compute_database_url)
+
+    def connect(self) -> psycopg.Connection:
+        """A marts connection as the read-only compute role (MetricSqlError if there is none)."""
+        return connect_readonly(self.db, self.marts_database, self.compute_url)
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,8 @@ def compute_one(
     error: str | None = None
     try:
         if own:
-            marts = psycopg.connect(ctx.db.dsn(ctx.marts_database), autocommit=True, connect_timeout=10)
-        value = scalar(run_readonly(marts, metric.value_sql, ctx.statement_timeout))
+            marts = ctx.connect()
+        value = scalar(run_readonly(marts, metric.value_sql, ctx.statement_timeout, f"metrics/{metric.id}.sql"))
     except MetricSqlError as exc:
         error = str(exc)
     except psycopg.OperationalError as exc:
@@ -140,8 +147,8 @@ def compute_many(
         conn = getattr(local, "conn", None)
         if conn is None or conn.closed:
             try:
-                conn = psycopg.connect(ctx.db.dsn(ctx.marts_database), autocommit=True, connect_timeout=10)
-            except psycopg.OperationalError:
+                conn = ctx.connect()
+            except (psycopg.OperationalError, MetricSqlError):
                 return None  # compute_one opens its own and records the failure
             local.conn = conn
             with lock:

@@ -100,10 +100,15 @@ def validate(metric_id: str, ctx: ComputeContext, folder: Path = METRICS_DIR) ->
         raise MetricFilesInvalid(errors)
     result = Validation(definition)
     header = definition.header
-    with psycopg.connect(ctx.db.dsn(ctx.marts_database), autocommit=True, connect_timeout=10) as conn:
+    try:
+        conn = ctx.connect()
+    except MetricSqlError as exc:
+        result.error = str(exc)
+        return result
+    with conn:
         began = time.perf_counter()
         try:
-            result.value = scalar(run_readonly(conn, definition.value_sql, ctx.statement_timeout))
+            result.value = scalar(run_readonly(conn, definition.value_sql, ctx.statement_timeout, str(path)))
         except MetricSqlError as exc:
             result.error = str(exc)
             return result

@@ -13,7 +13,7 @@ from engine.alerts.outbox import Dispatcher
 from engine.core.logs import setup_logging
 from engine.refresh.scheduler import Scheduler
 from engine.runtime import wiring
-from engine.store import migrations
+from engine.store import migrations, roles
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ def start() -> AppServices:
     setup_logging(rt.settings)
     rt.db.ensure_database()
     migrations.upgrade(rt.db.engine())
+    problem = roles.ensure_compute_role(rt.db, rt.settings.marts_database, rt.settings.compute_database_url)
+    if problem:
+        log.warning("metrics cannot compute: %s", problem)
     abandoned = refresh.mark_abandoned(rt.db)
     if abandoned:
         log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
