@@ -106,6 +106,21 @@ def test_rerun_moves_only_new_and_updated_rows_without_duplicates(source, ingest
     assert states == {5: "refunded", 6: "refunded", 7: "refunded", 8: "approved"}
 
 
+def test_a_late_commit_stamped_before_the_last_loaded_row_still_lands(source, ingest_ctx):
+    # A transaction that stamps update_time, then commits after our last read, carries a cursor value
+    # older than the newest row already landed. The merge tables re-read a 60 s window behind the
+    # cursor (TablePolicy.lag_seconds, docs/sources.md), so such a row lands on the next run.
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        newest = conn.execute("SELECT max(update_time) FROM core.payment").fetchone()[0]
+    run_one(WEBBANK, "core", ingest_ctx)  # the cursor now stands at ``newest``
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        conn.execute("UPDATE core.payment SET state = 'chargeback', update_time = %s - interval '30 seconds' "
+                     "WHERE id = 9", (newest,))
+    outcome = run_one(WEBBANK, "core", ingest_ctx)
+    assert outcome.ok, outcome.error
+    assert _marts(ingest_ctx, "SELECT state FROM webbank_core.payment WHERE id = 9")[0][0] == "chargeback"
+
+
 def test_replace_table_is_reloaded_not_duplicated(source, ingest_ctx):
     run_one(WEBBANK, "core", ingest_ctx)
     assert _marts(ingest_ctx, "SELECT count(*) FROM webbank_core.payment_type")[0][0] == 2
