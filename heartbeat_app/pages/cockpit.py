@@ -9,7 +9,7 @@ from heartbeat_app.components.banner import banner
 from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.live_header import live_header
 from heartbeat_app.state.cockpit import CockpitState
-from heartbeat_app.state.operator import BROWSER_TOKEN, OperatorState
+from heartbeat_app.state.operator import OperatorState
 
 KIOSK_HINT = "/?kiosk=1"
 
@@ -138,7 +138,7 @@ def wall() -> rx.Component:
 
 
 @rx.page(route="/", title="Heartbeat — cockpit",
-         on_load=[CockpitState.open_page, OperatorState.check_operator(BROWSER_TOKEN), CockpitState.run_loop])
+         on_load=[CockpitState.open_page, OperatorState.probe_operator, CockpitState.run_loop])
 def cockpit() -> rx.Component:
     return rx.vstack(
         rx.cond(~CockpitState.kiosk, live_header()),

@@ -9,7 +9,6 @@ from heartbeat_app.components.history_chart import history_chart
 from heartbeat_app.components.operator_panel import lines_card, operator_card
 from heartbeat_app.components.shell import app_shell
 from heartbeat_app.state.detail import DetailState
-from heartbeat_app.state.operator import BROWSER_TOKEN
 from heartbeat_app.state.shell import ShellState
 
 STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
@@ -289,7 +288,7 @@ def not_found() -> rx.Component:
 
 
 @rx.page(route="/metrics/[metric_id]", title="Heartbeat — metric",
-         on_load=[DetailState.load, DetailState.check_operator(BROWSER_TOKEN), ShellState.load_shell])
+         on_load=[DetailState.load, DetailState.probe_operator, ShellState.load_shell])
 def metric_detail() -> rx.Component:
     return app_shell(
         rx.cond(

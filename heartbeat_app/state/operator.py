@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 
 TOKEN_KEY = "heartbeat_operator_token"  # the localStorage key (unchanged: browsers that unlocked stay unlocked)
 # Evaluated in the browser when the event fires: the token this browser holds, or "".
-BROWSER_TOKEN: rx.Var[str] = rx.Var(f"(window.localStorage.getItem({json.dumps(TOKEN_KEY)}) ?? \"\")",
-                                    _var_type=str)
+_READ_TOKEN_JS = f"(window.localStorage.getItem({json.dumps(TOKEN_KEY)}) ?? \"\")"
+BROWSER_TOKEN: rx.Var[str] = rx.Var(_READ_TOKEN_JS, _var_type=str)
 
 WRITES_DISABLED = "Operator writes are disabled on this server (no HEARTBEAT_OPERATOR_TOKEN is configured)."
 WRONG_TOKEN = "Wrong operator token: nothing was changed."
@@ -88,6 +88,11 @@ class OperatorState(rx.State):
         session = self.router.session
         return token_problem(presented if isinstance(presented, str) else None,
                              connection=session.session_id or session.client_token, address=session.client_ip)
+
+    @rx.event
+    async def probe_operator(self):
+        """On page load (on_load runs on the server): ask the browser for its token, then check it."""
+        return rx.call_script(_READ_TOKEN_JS, callback=OperatorState.check_operator)
 
     @rx.event
     async def check_operator(self, presented: str = ""):
