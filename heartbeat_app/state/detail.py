@@ -146,7 +146,8 @@ class DetailState(OperatorState):
         problem = self._token_problem(presented)
         if not problem:
             return True
-        log.warning("operator write refused in the app (%s): %s", kind, problem.split(":")[0])
+        # Debug only: wrong tokens are counted in one aggregated line a minute (operator.ATTEMPT_LOG).
+        log.debug("operator write refused in the app (%s): %s", kind, problem.split(":")[0])
         # Said where the token is entered (the edit controls go away with the right to use them).
         self.operator_message = problem
         self.operator = False

@@ -136,7 +136,7 @@ class OperatorState(rx.State):
         """The cockpit's recompute button: the same single-flight job as the API (joins a running one)."""
         problem = self._token_problem(presented)
         if problem:
-            log.warning("operator recompute refused in the app: %s", problem.split(":")[0])
+            log.debug("operator recompute refused in the app: %s", problem.split(":")[0])
             self.operator = False
             self.recompute_message = problem
             return
