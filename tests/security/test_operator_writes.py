@@ -229,7 +229,11 @@ def test_the_sixth_unlock_within_a_minute_is_refused_and_logged_once(app, metric
         time.sleep(1)
     lines = _log_lines()[before:]
     assert len(lines) == 1, lines
-    assert re.search(r"5 wrong and 2 refused \(rate-limited\) attempts in the last 60 s", lines[0]), lines[0]
+    # (An earlier test's forged token from the same address may fall into the same minute.)
+    counts = re.search(r"(\d+) wrong and (\d+) refused \(rate-limited\) attempts in the last 60 s .*"
+                       r"127\.0\.0\.2 x(\d+)\); 1 lockout\(s\) started", lines[0])
+    assert counts, lines[0]
+    assert int(counts[1]) >= 5 and int(counts[2]) >= 2 and int(counts[3]) == int(counts[1]) + int(counts[2])
     assert "guess-" not in lines[0] and OPERATOR_TOKEN not in lines[0]
     log_text = (TEST_DATA_DIR / "logs" / "heartbeat.log").read_text(errors="replace")
     assert OPERATOR_TOKEN not in log_text and "guess-0" not in log_text
