@@ -57,6 +57,7 @@ def _untouched(db: Database) -> None:
 def test_closed_tab_session_reuse_is_refused(app, metric):
     def unlock_then_close(context) -> str:
         page = _open_unlocked(app, context)
+        page.wait_for_function("window.sessionStorage.getItem('token')")
         token = page.evaluate("window.sessionStorage.getItem('token')")
         page.close()  # the operator closes the tab; its session id stays on the server
         return token
@@ -193,6 +194,7 @@ def test_screens_reveal_no_client_token(app, metric):
     def watch_cockpit(context) -> tuple[str, str]:
         page = context.new_page()
         page.goto(app.url + "/")
+        page.wait_for_function("window.sessionStorage.getItem('token')")
         token = page.evaluate("window.sessionStorage.getItem('token')")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
