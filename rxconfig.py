@@ -11,6 +11,10 @@ config = rx.Config(
     frontend_port=_settings.port,
     backend_port=_settings.port,
     telemetry_enabled=False,
+    # Never "*": CORS (Reflex's middleware on the API and the app) answers only these extra origins, and
+    # never reflects another one with credentials. The app's own origin needs no CORS; engine.api.origins
+    # refuses every other Origin on the websocket handshake and on /api.
+    cors_allowed_origins=list(_settings.allowed_origins),
     show_built_with_reflex=False,
     # A TV on a wall: dark unless the viewer switches.
     default_color_mode="dark",

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from engine import refresh, runtime
 from engine.api import alerts, health, jobs, metrics
 from engine.api.headers import SecurityHeaders
+from engine.api.origins import OriginGuard
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
 from engine.runtime import Runtime, wiring
@@ -124,6 +125,8 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.state.refresh_context = refresh_context
     api.add_middleware(BodyLimit)
     api.add_middleware(SecurityHeaders, settings=lambda: get_runtime().settings)
+    # Reflex mounts itself inside this app: the guard sees the websocket (/_event) as well as /api.
+    api.add_middleware(OriginGuard, allowed=lambda: getattr(get_runtime().settings, "allowed_origins", ()))
     _install_error_handlers(api)
 
     api.include_router(health.router)

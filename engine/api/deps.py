@@ -64,14 +64,19 @@ def require_operator(request: Request) -> str:
 
 
 def require_reader(request: Request) -> None:
-    """Dependency of every read route: open unless HEARTBEAT_READ_TOKEN is set."""
+    """Dependency of every read route: open unless HEARTBEAT_READ_TOKEN is set.
+
+    The read token may come as ``?token=`` (TV players cannot set headers); the operator token opens reads
+    only as a Bearer header, never from a query string (URLs end up in logs, history and Referer headers).
+    """
     rt = runtime_of(request)
     expected = rt.settings.read_token
     if not expected:
         return
-    presented = _presented(request) or request.query_params.get("token")
-    operator = rt.settings.operator_token
-    if token_matches(presented, expected) or token_matches(presented, operator):
+    bearer = _presented(request)
+    if token_matches(bearer, expected) or token_matches(bearer, rt.settings.operator_token):
+        return
+    if token_matches(request.query_params.get("token"), expected):
         return
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "read token required: send Authorization: Bearer <token> or ?token=",

@@ -116,6 +116,19 @@ def _public_url(raw: str) -> str | None:
     return text
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """A comma-separated list of origins such as https://tv.example.com (scheme://host[:port], no path)."""
+    found: list[str] = []
+    for part in raw.split(","):
+        text = part.strip().rstrip("/").lower()
+        if not text:
+            continue
+        if text == "*" or not re.fullmatch(r"https?://[a-z0-9.\-\[\]:]+", text):
+            raise ValueError(f"must list origins such as https://tv.example.com (got {part.strip()!r})")
+        found.append(text)
+    return tuple(dict.fromkeys(found))
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -266,6 +279,13 @@ SETTINGS: tuple[Setting, ...] = (
         _frame_ancestors, "use 'self', 'none' or space-separated https://host origins",
     ),
     Setting(
+        "allowed_origins", "HEARTBEAT_ALLOWED_ORIGINS", "",
+        "Other origins (comma-separated, e.g. https://wall.example.com) whose pages may open the websocket "
+        "and call the REST API with the browser's credentials. Empty: only the app's own origin (the address "
+        "the browser used); a page on any other origin is refused.",
+        _origins, "list origins such as https://wall.example.com,http://10.0.0.5:3000 (never *)",
+    ),
+    Setting(
         "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
@@ -301,6 +321,7 @@ class Settings:
     public_url: str | None
     frame_ancestors: str
     log_level: str
+    allowed_origins: tuple[str, ...] = ()
 
     @property
     def embedded(self) -> bool:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from heartbeat_app.components.shell import header
 from heartbeat_app.state.cockpit import CockpitState
-from heartbeat_app.state.operator import OperatorState
+from heartbeat_app.state.operator import BROWSER_TOKEN, OperatorState
 
 
 def job_progress() -> rx.Component:
@@ -29,7 +29,7 @@ def recompute_button() -> rx.Component:
     return rx.cond(
         OperatorState.operator,
         rx.hstack(
-            rx.button(rx.icon("play", size=16), "Recompute", on_click=OperatorState.recompute_all, size="2",
+            rx.button(rx.icon("play", size=16), "Recompute", on_click=OperatorState.recompute_all(BROWSER_TOKEN), size="2",
                       variant="soft", id="recompute-button"),
             rx.cond(OperatorState.recompute_message != "",
                     rx.text(OperatorState.recompute_message, size="2", color_scheme="gray")),

@@ -9,6 +9,7 @@ import reflex as rx
 
 from heartbeat_app.display.chart import AMBER, GREEN, RED
 from heartbeat_app.state.detail import DetailState
+from heartbeat_app.state.operator import BROWSER_TOKEN
 
 H = DetailState.header
 
@@ -94,7 +95,7 @@ def _owner_field() -> rx.Component:
         rx.input(
             default_value=DetailState.inputs["owner"],
             key=DetailState.version.to_string() + "owner",
-            on_blur=DetailState.save_owner,
+            on_blur=lambda value: DetailState.save_owner(value, BROWSER_TOKEN),
             placeholder="owner@example.com",
             type="email",
             size="3",
@@ -111,7 +112,7 @@ def _verification_field() -> rx.Component:
             rx.segmented_control.item("Verified", value="verified"),
             rx.segmented_control.item("Unverified", value="unverified"),
             value=H["verification_state"],
-            on_change=DetailState.save_verification,
+            on_change=lambda value: DetailState.save_verification(value, BROWSER_TOKEN),
             size="3",
             id="edit-verification",
             width="100%",
@@ -136,7 +137,7 @@ def _thresholds_form() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        on_submit=DetailState.save_thresholds,
+        on_submit=lambda form: DetailState.save_thresholds(form, BROWSER_TOKEN),
         width="100%",
     )
 

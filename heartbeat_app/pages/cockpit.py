@@ -138,7 +138,7 @@ def wall() -> rx.Component:
 
 
 @rx.page(route="/", title="Heartbeat — cockpit",
-         on_load=[CockpitState.open_page, OperatorState.check_operator, CockpitState.run_loop])
+         on_load=[CockpitState.open_page, OperatorState.probe_operator, CockpitState.run_loop])
 def cockpit() -> rx.Component:
     return rx.vstack(
         rx.cond(~CockpitState.kiosk, live_header()),

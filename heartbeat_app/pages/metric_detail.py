@@ -288,7 +288,7 @@ def not_found() -> rx.Component:
 
 
 @rx.page(route="/metrics/[metric_id]", title="Heartbeat — metric",
-         on_load=[DetailState.load, DetailState.check_operator, ShellState.load_shell])
+         on_load=[DetailState.load, DetailState.probe_operator, ShellState.load_shell])
 def metric_detail() -> rx.Component:
     return app_shell(
         rx.cond(

@@ -9,7 +9,10 @@ if data stops moving, a "frozen since" banner says so.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import secrets
 import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -47,6 +50,15 @@ def _snapshot(page: int) -> dict:
     return cockpit.snapshot(board, jobs.last_successful_refresh(engine), jobs.active_job(engine), now, tz,
                             frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
                             interval=rt.settings.tv_refresh_seconds)
+
+
+# Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
+# with a key that never leaves this process. `GET /api/screens` lists these; they open nothing.
+_SCREEN_KEY = secrets.token_bytes(32)
+
+
+def screen_id(client_token: str) -> str:
+    return "scr_" + hmac.new(_SCREEN_KEY, client_token.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
@@ -107,12 +119,13 @@ class CockpitState(ShellState):
             async with self:
                 page, kiosk = self.page, self.kiosk
                 token = self.router.session.client_token
+                screen = screen_id(token)
                 path = urllib.parse.urlsplit(str(self.router.url)).path or "/"
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
                 snap = await asyncio.to_thread(_snapshot, page)
-                await asyncio.to_thread(_beat, token, path, kiosk, user_agent)
+                await asyncio.to_thread(_beat, screen, path, kiosk, user_agent)
                 interval = snap["interval"]
                 async with self:
                     self._apply(snap)

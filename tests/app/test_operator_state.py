@@ -1,4 +1,4 @@
-"""Operator mode of the app, at the state level: every write event checks the token on the server.
+"""Operator mode of the app, at the state level: every write event checks the token it carries, on the server.
 
 The browser tests show that no edit controls appear without a valid token;
 these show that a write event sent anyway (a stale tab, a rotated token, a
@@ -15,6 +15,7 @@ import reflex as rx
 from sqlalchemy import text
 
 from engine import runtime
+from engine.core.auth import AttemptLimiter
 from engine.core.db import Database
 from engine.core.settings import load_settings
 from engine.runtime import Runtime
@@ -51,6 +52,7 @@ def metric(db: Database):
 def _use_runtime(monkeypatch, db: Database, operator_token: str) -> None:
     settings = load_settings(app_environ(db, HEARTBEAT_OPERATOR_TOKEN=operator_token))
     monkeypatch.setattr(runtime, "_current", Runtime(settings=settings, db=db))
+    monkeypatch.setattr(operator, "ATTEMPTS", AttemptLimiter())  # each test starts with no wrong attempts
 
 
 @pytest.fixture()
@@ -66,11 +68,11 @@ def page(monkeypatch, metric) -> DetailState:
     return state
 
 
-def _call(state: DetailState, event: str, *args) -> None:
-    """Run one event handler to the end, as the server would for a browser event."""
+def _call(state: DetailState, event: str, *args):
+    """Run one event handler to the end, as the server would for a browser event; what it returned."""
     # In a thread of its own: a session-wide Playwright loop may already own this thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, getattr(DetailState, event).fn(state, *args)).result()
+        return pool.submit(asyncio.run, getattr(DetailState, event).fn(state, *args)).result()
 
 
 def _owner(db: Database) -> str | None:
@@ -103,8 +105,7 @@ def test_every_write_event_checks_the_token_on_the_server(
                               "target_due_date": ""},)),
     ):
         page.operator = True  # as if the controls were on screen (a stale tab, a crafted event)
-        page.operator_token = browser_token
-        _call(page, event, *args)
+        _call(page, event, *args, browser_token)  # the token the event carries (read from localStorage)
         assert page.operator_message == message, event
         assert page.operator is False
     assert _owner(metric) == "ops@example.com"
@@ -113,8 +114,7 @@ def test_every_write_event_checks_the_token_on_the_server(
 
 def test_the_right_token_writes_through_the_engine(monkeypatch, metric, page):
     _use_runtime(monkeypatch, metric, TOKEN)
-    page.operator_token = TOKEN
-    _call(page, "save_owner", "lead@example.com")
+    _call(page, "save_owner", "lead@example.com", TOKEN)
     assert page.operator_message == "" and page.owner_message == ""
     assert _owner(metric) == "lead@example.com"
     assert _trail(metric) == ["owner"]
@@ -123,8 +123,28 @@ def test_the_right_token_writes_through_the_engine(monkeypatch, metric, page):
 
 def test_unlock_keeps_only_a_token_the_server_accepts(monkeypatch, metric, page):
     _use_runtime(monkeypatch, metric, TOKEN)
-    _call(page, "unlock", {"token": "guess"})
-    assert (page.operator, page.operator_token) == (False, "")
+    assert _call(page, "unlock", {"token": "guess"}) is None  # nothing stored in the browser
+    assert page.operator is False
     assert "Wrong operator token" in page.operator_message
-    _call(page, "unlock", {"token": f"  {TOKEN} "})
-    assert (page.operator, page.operator_token, page.operator_message) == (True, TOKEN, "")
+    kept = _call(page, "unlock", {"token": f"  {TOKEN} "})
+    assert (page.operator, page.operator_message) == (True, "")
+    assert TOKEN in str(kept.args)  # the browser that presented it stores it in its localStorage
+    assert TOKEN not in str(page.dict())  # and the server keeps no copy in state
+
+
+def test_a_write_event_without_the_token_is_refused_even_after_unlock(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    _call(page, "unlock", {"token": TOKEN})
+    _call(page, "save_owner", "intruder@example.com")  # an event with no token: a reused session id
+    assert page.operator_message == operator.NO_TOKEN
+    assert _owner(metric) == "ops@example.com"
+    assert _trail(metric) == []
+
+
+def test_five_wrong_tokens_lock_the_connection_out_even_for_the_right_one(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    for _ in range(5):
+        _call(page, "unlock", {"token": "guess"})
+    _call(page, "unlock", {"token": TOKEN})
+    assert page.operator is False
+    assert "Too many wrong operator tokens" in page.operator_message
