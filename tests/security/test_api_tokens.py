@@ -8,8 +8,8 @@ import pytest
 from engine.core.db import Database
 from engine.core.settings import load_settings
 from engine.runtime import Runtime
-from tests.api.conftest import ServedApi
 from tests.conftest import app_environ
+from tests.support.served_api import ServedApi
 
 OPERATOR = "api-security-operator-token"
 READER = "api-security-read-token"
