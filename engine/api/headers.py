@@ -1,9 +1,11 @@
 """Security headers on every response of the app's port: pages, static files and the API.
 
-The CSP allows what the compiled Reflex frontend needs (its inline bootstrap
-script and style attributes, the websocket back to this origin) and nothing
-from elsewhere: Heartbeat loads no CDN, so a script injected through a metric
-name or an owner could not fetch its payload.
+The CSP allows what the compiled Reflex frontend needs and nothing from
+elsewhere: its inline bootstrap script and style attributes, ``eval`` (Reflex
+runs ``rx.call_script`` code and callbacks through it — the operator token
+reaches localStorage that way), the websocket back to this origin. Heartbeat
+loads no CDN, so a script injected through a metric name or an owner could not
+fetch its payload or send data elsewhere.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from engine.core.settings import Settings
 
 
 def policy(settings: Settings) -> list[tuple[bytes, bytes]]:
-    csp = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-           "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    csp = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
            f"base-uri 'self'; form-action 'self'; frame-ancestors {settings.frame_ancestors}")
     return [
         (b"content-security-policy", csp.encode()),
