@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, health, jobs, metrics
+from engine.api import alerts, health, jobs, metrics, outage
 from engine.api.headers import SecurityHeaders
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
@@ -125,6 +125,7 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.add_middleware(BodyLimit)
     api.add_middleware(SecurityHeaders, settings=lambda: get_runtime().settings)
     _install_error_handlers(api)
+    outage.install(api)  # a database outage is 503 with a reason, never 500
 
     api.include_router(health.router)
     # Jobs first: /api/metrics/active-job must not be taken for a metric id.
