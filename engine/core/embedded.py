@@ -76,10 +76,18 @@ def clean_stale_handles(pgdata: Path) -> list[int]:
 
 
 def _remove_dead_pid_file(pgdata: Path) -> None:
+    """Remove the lock files (``postmaster.pid``, the socket's ``.s.PGSQL.*.lock``) of a postmaster that is gone."""
     pid = postmaster_pid(pgdata)
     if pid is not None and not pid_alive(pid):
         (pgdata / PID_FILE).unlink(missing_ok=True)
         log.info("embedded PostgreSQL: removed the lock file of dead postmaster %s", pid)
+    for lock in pgdata.glob(".s.PGSQL.*.lock"):
+        try:
+            owner = int(lock.read_text().splitlines()[0].strip())
+        except (OSError, IndexError, ValueError):
+            continue
+        if not pid_alive(owner):
+            lock.unlink(missing_ok=True)
 
 
 class EmbeddedServer:
