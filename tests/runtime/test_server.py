@@ -1,0 +1,77 @@
+"""`heartbeat serve` as real processes: a port clash is one line naming the pid; a kill -9 leaves no orphan."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from engine.core.db import Database
+from tests.conftest import app_environ
+from tests.support.running_app import RunningApp, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _session_members(sid: int) -> list[psutil.Process]:
+    members = []
+    for proc in psutil.process_iter(["pid", "status"]):
+        try:
+            if os.getsid(proc.pid) == sid and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
+    return members
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+            return True
+        except OSError:
+            return False
+
+
+def test_app_port_clash_is_one_line_naming_the_setting_and_the_pid(db: Database):
+    port = free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        env = {**os.environ, **app_environ(db), "HEARTBEAT_PORT": str(port), "COLUMNS": "400"}
+        done = subprocess.run([str(Path(sys.executable).parent / "heartbeat"), "serve"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    output = done.stdout + done.stderr
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    assert f"port {port} is already in use by pid {os.getpid()}" in errors[0]
+    assert "HEARTBEAT_PORT" in errors[0]
+
+
+def test_kill_9_of_serve_takes_the_app_down_with_it(db: Database):
+    app = RunningApp(app_environ(db, HEARTBEAT_SCHEDULER="off"), name="orphan").start()
+    sid = app.process.pid  # `heartbeat serve` leads its own session; `reflex run` has another
+    children = psutil.Process(app.process.pid).children(recursive=True)
+    app_sessions = {os.getsid(c.pid) for c in children if c.is_running()} - {sid}
+    assert app_sessions, "the app should run in a session of its own"
+    os.kill(app.process.pid, signal.SIGKILL)
+    app.process.wait()
+    deadline = time.monotonic() + 30
+    left: list[psutil.Process] = []
+    while time.monotonic() < deadline:
+        left = [p for s in app_sessions for p in _session_members(s)]
+        if not left and _port_free(app.port):
+            break
+        time.sleep(0.5)
+    else:
+        for p in left:
+            p.kill()
+    assert left == [] and _port_free(app.port), [p.cmdline() for p in left]
