@@ -75,3 +75,21 @@ def test_kill_9_of_serve_takes_the_app_down_with_it(db: Database):
         for p in left:
             p.kill()
     assert left == [] and _port_free(app.port), [p.cmdline() for p in left]
+
+
+def test_the_app_stops_its_process_group_when_its_parent_is_gone():
+    """The fallback where PR_SET_PDEATHSIG is not available: services.watch_parent."""
+    parent = subprocess.Popen(["sleep", "600"])
+    code = ("import time; from engine.runtime.services import watch_parent; "
+            f"watch_parent({parent.pid}, every=0.2); time.sleep(600)")
+    app = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           start_new_session=True)
+    time.sleep(1.5)
+    assert app.poll() is None
+    parent.kill()
+    parent.wait()
+    try:
+        assert app.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        if app.poll() is None:
+            app.kill()
