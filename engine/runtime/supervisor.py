@@ -68,10 +68,11 @@ class Supervisor:
             try:
                 pid = self.server.restart()
             except Exception as exc:
-                detail = (str(exc).strip().splitlines() or [""])[0] + " | server log: " + log_tail(self.server.pgdata, 2)
-                log.warning("embedded PostgreSQL restart attempt %s/%s failed (%s: %s); next in %.0fs",
-                            attempt, self.attempts, type(exc).__name__, detail, min(delay * 2, MAX_DELAY))
+                reason = (str(exc).strip().splitlines() or [""])[0][:200]
                 delay = min(delay * 2, MAX_DELAY)
+                then = f"next in {delay:.0f}s" if attempt < self.attempts else "no attempts left"
+                log.warning("embedded PostgreSQL restart attempt %s/%s failed (%s: %s | server log: %s); %s",
+                            attempt, self.attempts, type(exc).__name__, reason, log_tail(self.server.pgdata, 2), then)
                 continue
             self.restarts += 1
             log.warning("embedded PostgreSQL restart attempt %s/%s succeeded: postmaster %s ready in %.1fs",

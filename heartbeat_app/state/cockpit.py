@@ -142,7 +142,7 @@ class CockpitState(ShellState):
                         self._apply(kept)  # a fresh tab: the last good wall, dimmed under the banner
                     if not self.db_error:
                         tz = ZoneInfo(runtime.get().settings.timezone)
-                        self.db_error = cockpit.unreachable_text(datetime.now(timezone.utc), tz)
+                        self.db_error = cockpit.unreachable_text(last_wall.down_since(datetime.now(timezone.utc)), tz)
             ticks += 1
             async with self:
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:

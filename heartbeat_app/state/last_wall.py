@@ -27,6 +27,7 @@ _lock = threading.Lock()
 _memory: dict[str, Any] | None = None
 _written: str = ""
 _kept_at: float = 0.0
+_down_since: datetime | None = None
 
 
 def path(data_dir: Path) -> Path:
@@ -36,8 +37,9 @@ def path(data_dir: Path) -> Path:
 def keep(data_dir: Path, boards: Callable[[], list[tiles.Board]], last_refresh: datetime | None, now: datetime,
          every: float) -> None:
     """Keep the wall just read (``boards`` renders every page; called at most once per ``every`` seconds)."""
-    global _memory, _written, _kept_at
+    global _memory, _written, _kept_at, _down_since
     with _lock:
+        _down_since = None
         if _memory is not None and time.monotonic() - _kept_at < every:
             return
         _kept_at = time.monotonic()
@@ -73,3 +75,12 @@ def recall(data_dir: Path) -> dict[str, Any] | None:
     with _lock:
         _memory = _memory or saved
     return saved
+
+
+def down_since(now: datetime) -> datetime:
+    """When this app first failed to read since its last good read (the same for every tab, fresh or open)."""
+    global _down_since
+    with _lock:
+        if _down_since is None:
+            _down_since = now
+        return _down_since
