@@ -84,13 +84,23 @@ def check_port(port: int) -> None:
     raise PortInUse(f"port {port} is already in use by {who} — stop it, or set HEARTBEAT_PORT to a free port")
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG)."""
+def _libc() -> ctypes.CDLL | None:
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
-    except Exception:  # not Linux: the app's parent watch still stops it
-        pass
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, between fork and exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG).
+
+    Only a foreign call here (libc loaded beforehand): code after fork must not take Python locks.
+    """
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def serve(rt: Runtime) -> int:
@@ -100,14 +110,14 @@ def serve(rt: Runtime) -> int:
         str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
         "--loglevel", "warning",
     ]
+    preexec = _die_with_parent if _LIBC is not None else None  # elsewhere the app's parent watch stops it
+    child = subprocess.Popen(command, cwd=ROOT, env=reflex_environment(rt), start_new_session=True,
+                             preexec_fn=preexec)
     supervisor = None
     if rt.db.embedded is not None:
         # This process started the embedded server, so it alone keeps it alive (see docs/decisions.md).
         supervisor = Supervisor(rt.db.embedded, delay=rt.settings.db_restart_delay,
                                 attempts=rt.settings.db_restart_attempts).start()
-    preexec = _die_with_parent if sys.platform.startswith("linux") else None
-    child = subprocess.Popen(command, cwd=ROOT, env=reflex_environment(rt), start_new_session=True,
-                             preexec_fn=preexec)
 
     def _forward(signum: int, _frame: object) -> None:
         # Reflex runs its own children (the web server); stop the whole group.
