@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
 from engine.core.db import Database
+from engine.core.embedded import pid_alive, postmaster_pid
 from tests.conftest import app_environ
 from tests.support.running_app import RunningApp, free_port
 
@@ -93,3 +97,30 @@ def test_the_app_stops_its_process_group_when_its_parent_is_gone():
     finally:
         if app.poll() is None:
             app.kill()
+
+
+def test_after_a_kill_9_of_serve_the_next_serve_joins_the_embedded_server_and_stops_it_at_the_end():
+    """The whole stale-handle story with real processes on an embedded server of its own."""
+    data = Path(tempfile.mkdtemp(prefix="hb-srv-"))
+    env = {"HEARTBEAT_DATABASE_URL": "", "HEARTBEAT_DATA_DIR": str(data), "HEARTBEAT_SCHEDULER": "off",
+           "HEARTBEAT_METRICS_DIR": str(data)}
+    try:
+        first = RunningApp(env, name="outage").start()
+        server = postmaster_pid(data / "pg")
+        os.kill(first.process.pid, signal.SIGKILL)
+        first.process.wait()
+        handles = json.loads((data / "pg" / ".handle_pids.json").read_text())
+        assert first.process.pid in handles and pid_alive(server)  # the server outlives a killed parent
+        second = RunningApp(env, name="outage", port=first.port).start()  # the orphan app freed the port
+        assert postmaster_pid(data / "pg") == server  # joined, not restarted
+        assert first.process.pid not in json.loads((data / "pg" / ".handle_pids.json").read_text())
+        second.stop()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and pid_alive(server):
+            time.sleep(0.2)
+        assert not pid_alive(server)  # the last Heartbeat process to exit stopped it
+    finally:
+        pid = postmaster_pid(data / "pg")
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(data, ignore_errors=True)
