@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, health, jobs, metrics
+from engine.api import alerts, health, jobs, metrics, outage
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.core.errors import FieldRejected, NotFound
@@ -128,6 +128,7 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     # Reflex mounts itself inside this app: the guard sees the websocket (/_event) as well as /api.
     api.add_middleware(OriginGuard, allowed=lambda: getattr(get_runtime().settings, "allowed_origins", ()))
     _install_error_handlers(api)
+    outage.install(api)  # a database outage is 503 with a reason, never 500
 
     api.include_router(health.router)
     # Jobs first: /api/metrics/active-job must not be taken for a metric id.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +17,7 @@ from psycopg import sql
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL, make_url
 
+from engine.core.embedded import EmbeddedServer
 from engine.core.errors import HeartbeatError
 from engine.core.settings import Settings
 
@@ -30,25 +30,19 @@ class DatabaseError(HeartbeatError):
     """The database cannot be reached or prepared; the message says what to check."""
 
 
-def _start_embedded(data_dir: Path) -> URL:
-    """Start (or join) the embedded PostgreSQL in ``data_dir/pg`` and return its server URL."""
-    # Imported here: a configured server never needs the wheel's binaries.
-    # platformdirs warns on import when XDG_RUNTIME_DIR is unset (a server has none).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-
+def _start_embedded(data_dir: Path) -> EmbeddedServer:
+    """Start (or join) the embedded PostgreSQL in ``data_dir/pg``; stale handles of dead processes are dropped first."""
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    server = EmbeddedServer(data_dir / "pg")
     try:
-        # "stop": the server stops when the last Heartbeat process using it exits.
-        server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+        server.start()
     except Exception as exc:  # pgserver raises bare subprocess/OS errors
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {data_dir / 'pg'}: {exc}. "
             "Check that the folder is writable, or set HEARTBEAT_DATABASE_URL."
         ) from exc
-    return make_url(server.get_uri()).set(drivername="postgresql+psycopg", database=APP_DATABASE)
+    return server
 
 
 def _libpq_dsn(url: URL) -> str:
@@ -59,8 +53,10 @@ def _libpq_dsn(url: URL) -> str:
 class Database:
     """One PostgreSQL server and a pooled engine per database on it."""
 
-    def __init__(self, server_url: URL) -> None:
+    def __init__(self, server_url: URL, embedded: EmbeddedServer | None = None) -> None:
         self.server_url = server_url
+        # Set only in the process that started the embedded server: the one that supervises it.
+        self.embedded = embedded
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
 
@@ -141,4 +137,6 @@ def open_database(settings: Settings) -> Database:
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
         return Database(url)
-    return Database(_start_embedded(settings.data_dir))
+    embedded = _start_embedded(settings.data_dir)
+    url = make_url(embedded.uri())
+    return Database(url.set(drivername="postgresql+psycopg", database=APP_DATABASE), embedded)

@@ -45,6 +45,10 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _optional_pid(raw: str) -> int | None:
+    return _positive_int(raw) if raw.strip() else None
+
+
 def _optional_text(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -286,6 +290,23 @@ SETTINGS: tuple[Setting, ...] = (
         _origins, "list origins such as https://wall.example.com,http://10.0.0.5:3000 (never *)",
     ),
     Setting(
+        "db_restart_delay", "HEARTBEAT_DB_RESTART_DELAY", "1s",
+        "Embedded database only: wait this long before restarting a PostgreSQL that died (doubling per failed "
+        "attempt, at most 30s apart).",
+        parse_duration, "use a positive duration such as 1s",
+    ),
+    Setting(
+        "db_restart_attempts", "HEARTBEAT_DB_RESTART_ATTEMPTS", "8",
+        "Embedded database only: restart attempts in a row before the supervisor gives up and says so.",
+        _positive_int, "use a whole number such as 8",
+    ),
+    Setting(
+        "parent_pid", "HEARTBEAT_PARENT_PID", "",
+        "Set by `heartbeat serve` for the app process it starts: the app stops when that process is gone. "
+        "Not for operators.",
+        _optional_pid, "leave it unset",
+    ),
+    Setting(
         "log_level", "HEARTBEAT_LOG_LEVEL", "INFO",
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
@@ -320,6 +341,9 @@ class Settings:
     alerts_file: Path
     public_url: str | None
     frame_ancestors: str
+    db_restart_delay: float
+    db_restart_attempts: int
+    parent_pid: int | None
     log_level: str
     allowed_origins: tuple[str, ...] = ()
 

@@ -6,14 +6,21 @@ would, in the project folder, with the environment Reflex needs offline.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
+from engine.core.errors import HeartbeatError
 from engine.runtime import Runtime
+from engine.runtime.supervisor import Supervisor
 from engine.store.migrations import ROOT
 
 log = logging.getLogger(__name__)
@@ -32,19 +39,85 @@ def reflex_environment(rt: Runtime, base: dict[str, str] | None = None) -> dict[
     # so only one process manages the embedded PostgreSQL's life.
     env["HEARTBEAT_DATABASE_URL"] = rt.db.url().render_as_string(hide_password=False)
     env["HEARTBEAT_DATA_DIR"] = str(rt.settings.data_dir)
+    # The app stops itself when this process is gone (see services.watch_parent): no orphan keeps the port.
+    env["HEARTBEAT_PARENT_PID"] = str(os.getpid())
     # The compiled frontend embeds its server's port: each data folder builds its own,
     # so a demo and a test run (or two deployments) never rewire each other's pages.
     env.setdefault("REFLEX_WEB_WORKDIR", str(rt.settings.data_dir.resolve() / "web"))
     return env
 
 
+class PortInUse(HeartbeatError):
+    """The app's port is taken; the message names the process holding it and the setting that moves it."""
+
+
+def _port_holder(port: int) -> psutil.Process | None:
+    try:
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
+                return psutil.Process(conn.pid)
+    except (psutil.Error, OSError):
+        pass
+    return None
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        command = " ".join(proc.cmdline()[:4]) or proc.name()
+    except psutil.Error:
+        command = "?"
+    return f"pid {proc.pid} ({command[:80]})"
+
+
+def check_port(port: int) -> None:
+    """Refuse to start when ``port`` is taken: one line naming HEARTBEAT_PORT and the pid holding it."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", port))
+            return
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return  # not ours to judge; Reflex will say what is wrong
+    holder = _port_holder(port)
+    who = _describe(holder) if holder is not None else "another process"
+    raise PortInUse(f"port {port} is already in use by {who} — stop it, or set HEARTBEAT_PORT to a free port")
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, between fork and exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG).
+
+    Only a foreign call here (libc loaded beforehand): code after fork must not take Python locks.
+    """
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
 def serve(rt: Runtime) -> int:
     """Serve Heartbeat in production mode until interrupted; returns the exit code."""
+    check_port(rt.settings.port)
     command = [
         str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
         "--loglevel", "warning",
     ]
-    child = subprocess.Popen(command, cwd=ROOT, env=reflex_environment(rt), start_new_session=True)
+    preexec = _die_with_parent if _LIBC is not None else None  # elsewhere the app's parent watch stops it
+    child = subprocess.Popen(command, cwd=ROOT, env=reflex_environment(rt), start_new_session=True,
+                             preexec_fn=preexec)
+    supervisor = None
+    if rt.db.embedded is not None:
+        # This process started the embedded server, so it alone keeps it alive (see docs/decisions.md).
+        supervisor = Supervisor(rt.db.embedded, delay=rt.settings.db_restart_delay,
+                                attempts=rt.settings.db_restart_attempts).start()
 
     def _forward(signum: int, _frame: object) -> None:
         # Reflex runs its own children (the web server); stop the whole group.
@@ -62,3 +135,5 @@ def serve(rt: Runtime) -> int:
         if child.poll() is None:
             _forward(signal.SIGTERM, None)
             child.wait(timeout=20)
+        if supervisor is not None:
+            supervisor.stop()

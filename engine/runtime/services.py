@@ -6,10 +6,14 @@ Called from the UI's lifespan task (never at import time), once per worker.
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 from dataclasses import dataclass
 
 from engine import alerts, refresh, runtime
 from engine.alerts.outbox import Dispatcher
+from engine.core.embedded import pid_alive
 from engine.core.logs import setup_logging
 from engine.refresh.scheduler import Scheduler
 from engine.runtime import wiring
@@ -39,6 +43,8 @@ def start() -> AppServices:
     problem = roles.ensure_compute_role(rt.db, rt.settings.marts_database, rt.settings.compute_database_url)
     if problem:
         log.warning("metrics cannot compute: %s", problem)
+    if rt.settings.parent_pid:
+        watch_parent(rt.settings.parent_pid)
     abandoned = refresh.mark_abandoned(rt.db)
     if abandoned:
         log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
@@ -49,3 +55,24 @@ def start() -> AppServices:
         scheduler = Scheduler(rt.db, wiring.scheduled_jobs(rt.settings, rt.db))
         scheduler.start()
     return AppServices(scheduler, dispatcher)
+
+
+def watch_parent(pid: int, every: float = 1.0) -> threading.Thread:
+    """Stop this app (its whole process group: `reflex run` and its server) once ``pid`` is gone.
+
+    ``heartbeat serve`` starts the app in a session of its own and names itself in
+    HEARTBEAT_PARENT_PID; after a ``kill -9`` of it, the app would otherwise keep the
+    port and the scheduler lease. SIGTERM lets the app stop its services cleanly.
+    """
+    def run() -> None:
+        while pid_alive(pid):
+            threading.Event().wait(every)
+        log.warning("heartbeat serve (pid %s) is gone; stopping this app with it", pid)
+        try:
+            os.killpg(os.getpgrp(), signal.SIGTERM)
+        except OSError:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=run, name="parent-watch", daemon=True)
+    thread.start()
+    return thread

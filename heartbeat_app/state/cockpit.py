@@ -25,6 +25,8 @@ from engine.read import jobs, screens
 from engine.read.cards import metric_cards
 from heartbeat_app.app import app
 from heartbeat_app.display import cockpit, tiles
+from heartbeat_app.display import last_wall as last_wall_display
+from heartbeat_app.state import last_wall
 from heartbeat_app.state.shell import ShellState
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,25 @@ def _snapshot(page: int) -> dict:
         log.warning("reading alert marks failed", exc_info=True)
         marks = {}
     board = tiles.board(cards, tz, now, page, marks)
-    return cockpit.snapshot(board, jobs.last_successful_refresh(engine), jobs.active_job(engine), now, tz,
+    last = jobs.last_successful_refresh(engine)
+    snap = cockpit.snapshot(board, last, jobs.active_job(engine), now, tz,
                             frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
                             interval=rt.settings.tv_refresh_seconds)
+    # Kept for an outage: a tab opened while the database is down shows these values (state/last_wall.py).
+    last_wall.keep(rt.settings.data_dir, lambda: [tiles.board(cards, tz, now, p, marks) for p in range(board.pages)],
+                   last, now, rt.settings.tv_refresh_seconds)
+    return snap
+
+
+def _kept_snapshot(page: int) -> dict | None:
+    """The last good wall (this process's, else the data folder's) as a tick's snapshot; None when none was kept."""
+    settings = runtime.get().settings
+    saved = last_wall.recall(settings.data_dir)
+    if saved is None:
+        return None
+    return last_wall_display.snapshot(saved, page, datetime.now(timezone.utc), ZoneInfo(settings.timezone),
+                                      frozen_after=settings.frozen_after, night=settings.night_dim,
+                                      interval=settings.tv_refresh_seconds)
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
@@ -131,10 +149,13 @@ class CockpitState(ShellState):
                     self._apply(snap)
             except Exception:  # the database is down: keep the last tiles and say since when
                 log.warning("cockpit refresh failed", exc_info=True)
+                kept = await asyncio.to_thread(_kept_snapshot, page)
                 async with self:
+                    if kept is not None and not self.loaded:
+                        self._apply(kept)  # a fresh tab: the last good wall, dimmed under the banner
                     if not self.db_error:
                         tz = ZoneInfo(runtime.get().settings.timezone)
-                        self.db_error = cockpit.unreachable_text(datetime.now(timezone.utc), tz)
+                        self.db_error = cockpit.unreachable_text(last_wall.down_since(datetime.now(timezone.utc)), tz)
             ticks += 1
             async with self:
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
