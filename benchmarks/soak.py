@@ -10,7 +10,7 @@ appender, built once in ``--data-dir``) with the cockpit refreshing every
 second, asks for a refresh job every second over the API (a request while a
 job runs joins it), and keeps one headless Chromium tab on `/?kiosk=1`. Every
 minute it samples the tab's JS heap and DOM node count (after a forced GC),
-the app's resident memory (every process of its session but PostgreSQL) and
+the app's resident memory (its process tree, PostgreSQL excepted) and
 the open PostgreSQL client connections. At the end it prints the table and,
 per measure, whether it stayed flat: after the first sample (warm-up), the
 last sample is within 10 % (connections: within 2) of the median of the others.
@@ -81,15 +81,15 @@ class DemoApp:
         raise TimeoutError(f"heartbeat demo not up after {timeout:.0f}s; see {self.log_path}")
 
     def rss_mb(self) -> float:
-        """Resident memory of the app: every process of its session except PostgreSQL's."""
+        """Resident memory of the app: its process and every descendant (Reflex's), PostgreSQL excepted."""
         assert self.process is not None
-        sid = os.getsid(self.process.pid)
+        root = psutil.Process(self.process.pid)
         total = 0
-        for proc in psutil.process_iter(["pid", "name"]):
+        for proc in [root, *root.children(recursive=True)]:
             try:
-                if os.getsid(proc.pid) == sid and not (proc.info["name"] or "").startswith("postgres"):
+                if not proc.name().startswith("postgres"):
                     total += proc.memory_info().rss
-            except (ProcessLookupError, psutil.Error, PermissionError):
+            except psutil.Error:
                 continue
         return total / 2**20
 
