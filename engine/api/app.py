@@ -90,6 +90,11 @@ def _install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's own 400 for a body it cannot decode (bytes that are not UTF-8): name the field like
+            # every other bad input does (found by tests/security/test_api_fuzz.py).
+            return JSONResponse({"error": "invalid request", "problems": [{"field": "body", "reason": exc.detail}]},
+                                400, headers=getattr(exc, "headers", None))
         return JSONResponse({"error": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
 
     @api.exception_handler(Exception)

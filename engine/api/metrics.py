@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.deps import Json, MetricId, require_operator, require_reader, runtime_of
 from engine.core import formatting
+from engine.core.errors import FieldRejected
 from engine.metrics import edits
 from engine.read import jobs
 from engine.read.cache import RenderCache
@@ -171,7 +172,8 @@ def patch_verification(
 ) -> Json:
     sent = edit.model_fields_set
     if not sent:
-        raise HTTPException(422, "send verification_state and/or owner")
+        # FieldRejected, not a bare 422: every 422 names a field (found by tests/security/test_api_fuzz.py, body {}).
+        raise FieldRejected("body", "send verification_state and/or owner")
     result = edits.set_verification(
         runtime_of(request).db.engine(), metric_id, actor=actor,
         verification_state=edit.verification_state if "verification_state" in sent else edits.UNSET,
@@ -187,7 +189,7 @@ def patch_thresholds(
 ) -> Json:
     values = {field: getattr(edit, field) for field in edit.model_fields_set}
     if not values:
-        raise HTTPException(422, f"send at least one of {', '.join(edits.THRESHOLD_FIELDS)}")
+        raise FieldRejected("body", f"send at least one of {', '.join(edits.THRESHOLD_FIELDS)}")
     result = edits.set_thresholds(
         runtime_of(request).db.engine(), metric_id, actor=actor, today=datetime.now(timezone.utc).date(), **values
     )

@@ -199,7 +199,13 @@ def run_one(
         _clean_loaded_packages(pipeline)
         outcome.status = "succeeded"
         report(Progress(spec.name, schema, "done"))
-    except Exception as exc:  # one source's failure must not stop the others
+    except BaseException as exc:  # one source's failure must not stop the others
+        # A Rust panic raised through pyo3 (connectorx's "cx writer failed" when the source database is
+        # dropped mid-read) is a BaseException: left alone it killed the whole job and left its ledger
+        # row 'running' (tests/refresh/test_faults.py). It is this source's failure; real interrupts
+        # (Ctrl+C, exit) still go up.
+        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+            raise
         outcome.status = "failed"
         outcome.error = describe_failure(spec, schema, exc, location)
         log.warning("ingest %s.%s failed: %s", spec.name, schema, outcome.error)

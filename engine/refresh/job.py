@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal, get_args
+
+import psycopg
+import sqlalchemy.exc
 
 from engine import ingest, sources
 from engine.core.db import Database
@@ -207,11 +211,11 @@ def _work(ctx: RefreshContext, request: RefreshRequest, lock: JobLock, job_id: i
         _execute(ctx, request, state, on_progress)
     except Exception as exc:
         state.status = "failed"
-        state.error = str(exc) if isinstance(exc, HeartbeatError) else f"unexpected failure ({type(exc).__name__})"
+        state.error = _describe_failure(exc, state.phase)
         log.exception("refresh job %s failed", job_id)
     finally:
         try:
-            ledger.write(ctx.db, state, finished=True)
+            _write_last(ctx.db, state)
         finally:
             with _process_lock:
                 _current_job.pop("id", None)
@@ -219,6 +223,40 @@ def _work(ctx: RefreshContext, request: RefreshRequest, lock: JobLock, job_id: i
     if on_progress:
         on_progress(state)
     return state
+
+
+def _describe_failure(exc: Exception, phase: str) -> str:
+    """The ledger's one line for a job that stopped on an exception."""
+    if isinstance(exc, HeartbeatError):
+        return str(exc)
+    if isinstance(exc, (psycopg.OperationalError, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)):
+        # Said as what it is (found by tests/refresh/test_faults.py: a server restart mid-compute read
+        # "unexpected failure (OperationalError)", which sends an operator looking for a bug).
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["connection lost"])[0]
+        return f"database unreachable during {phase}: {first}"[:500]
+    return f"unexpected failure ({type(exc).__name__})"
+
+
+# Seconds to wait between tries of the job's last ledger write (about 30 s in all).
+_LAST_WRITE_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def _write_last(db: Database, state: JobState) -> None:
+    """Write the job's end, retrying while the database is away.
+
+    Why: when PostgreSQL restarts mid-job, the failure and the ledger write meet the same dead server;
+    one try left the row 'running' until the next job called it 'abandoned … the process … stopped',
+    which was not what happened (tests/refresh/test_faults.py). A server back within ~30 s gets the truth.
+    """
+    for wait in (*_LAST_WRITE_WAITS, None):
+        try:
+            ledger.write(db, state, finished=True)
+            return
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError):
+            if wait is None:
+                raise
+            log.warning("refresh job %s: database unreachable writing its end; retrying in %.1f s", state.id, wait)
+            time.sleep(wait)
 
 
 def run(ctx: RefreshContext, request: RefreshRequest, *,
