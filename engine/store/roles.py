@@ -55,6 +55,9 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+_GRANT_LOCK = 0x4842_4752  # "HBGR"
+
+
 def sync_grants(admin: psycopg.Connection, role: str) -> list[str]:
     """Give ``role`` USAGE and SELECT on every landed schema of this database that lacks them.
 
@@ -62,6 +65,9 @@ def sync_grants(admin: psycopg.Connection, role: str) -> list[str]:
     dlt creates schemas and tables whenever a new source or table lands, and
     a check that finds nothing to do costs one catalog query.
     """
+    # Compute workers (threads and processes) start batches together; two GRANTs on one schema at
+    # once fail with "tuple concurrently updated", so they take turns (the lock ends with the transaction).
+    admin.execute("SELECT pg_advisory_xact_lock(%s)", (_GRANT_LOCK,))
     schemas = [row[0] for row in admin.execute(_UNGRANTED, {"private": list(PRIVATE_SCHEMAS), "role": role})]
     ident = sql.Identifier(role)
     for schema in schemas:
@@ -166,8 +172,7 @@ class ComputeLogins:
 
     @staticmethod
     def _sync(db: Database, marts: str, role: str) -> None:
-        # Best effort: a concurrent GRANT from another process can fail
-        # ("tuple concurrently updated"); the next batch tries again.
+        # Best effort: a grant that still fails (a role changed by hand meanwhile) is retried next batch.
         try:
             with db.engine(marts).connect() as conn:
                 admin = conn.connection.driver_connection
