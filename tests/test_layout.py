@@ -39,10 +39,10 @@ LAYERS: dict[str, set[str]] = {
     "engine.cli": {"engine.audit", "engine.runtime", "engine.demo", "engine.refresh", "engine.alerts",
                    "engine.metrics", "engine.ingest", "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
     # The UI, by role: pure display below state, components above state, pages on top.
-    "heartbeat_app.display": {"engine.contract", "engine.core", "engine.read"},
+    "heartbeat_app.display": {"engine.audit.kinds", "engine.contract", "engine.core", "engine.read"},
     "heartbeat_app.app": {"engine.api", "engine.runtime"},
     "heartbeat_app.state": {"heartbeat_app.app", "heartbeat_app.display", "engine.read", "engine.runtime",
-                            "engine.refresh", "engine.metrics.edits", "engine.alerts.config", "engine.alerts.silences",
+                            "engine.refresh", "engine.metrics.edits", "engine.audit.read", "engine.audit.edits", "engine.alerts.config", "engine.alerts.silences",
                             "engine.core", "engine.contract"},
     "heartbeat_app.components": {"heartbeat_app.state", "heartbeat_app.display", "engine.read", "engine.core",
                                  "engine.contract"},
