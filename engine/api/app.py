@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, health, jobs, metrics, outage
+from engine.api import alerts, audit, health, jobs, metrics, outage
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.core.errors import FieldRejected, NotFound
@@ -140,4 +140,5 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.include_router(jobs.router)
     api.include_router(metrics.router)
     api.include_router(alerts.router)
+    api.include_router(audit.router)
     return api

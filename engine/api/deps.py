@@ -19,6 +19,8 @@ from engine.runtime import Runtime
 # A metric id in a path, and in a request body.
 MetricId = Annotated[str, Path(pattern=contract.METRIC_ID_PATTERN, description="metric id (its file name)")]
 MetricIdField = Annotated[str, Field(pattern=contract.METRIC_ID_PATTERN)]
+# A cut id (its file name in cuts/) follows the metric id rules.
+CutId = Annotated[str, Path(pattern=contract.METRIC_ID_PATTERN, description="cut id (its file name in cuts/)")]
 
 
 class Json(Response):

@@ -180,6 +180,11 @@ SETTINGS: tuple[Setting, ...] = (
         lambda raw: Path(raw).expanduser(), "point it at the folder that holds your metrics/*.sql files",
     ),
     Setting(
+        "cuts_dir", "HEARTBEAT_CUTS_DIR", str(Path(__file__).resolve().parents[2] / "cuts"),
+        "Folder of the audit cut modules (cuts/<cut_id>.py), the config truth of the cut registry.",
+        lambda raw: Path(raw).expanduser(), "point it at the folder that holds your cuts/*.py modules",
+    ),
+    Setting(
         "marts_database", "HEARTBEAT_MARTS_DATABASE", "marts",
         "Database (on the same server as Heartbeat's own) that ingest lands source data into "
         "and metric SQL reads.",
@@ -322,6 +327,7 @@ class Settings:
     compute_database_url: str | None = field(repr=False)
     data_dir: Path
     metrics_dir: Path
+    cuts_dir: Path
     marts_database: str
     port: int
     read_token: str | None = field(repr=False)

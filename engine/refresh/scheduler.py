@@ -65,8 +65,15 @@ def _recorded(engine: Engine, job_id: str, body: Callable[[], str]) -> Callable[
     return wrapper
 
 
-def default_jobs(settings: Settings, db: Database, make_context: Callable[[], refresh.RefreshContext]) -> list[ScheduledJob]:
-    """Heartbeat's schedules; ``make_context`` builds the refresh context (the composition root's)."""
+def _nothing() -> str:
+    return "nothing to do"
+
+
+def default_jobs(settings: Settings, db: Database, make_context: Callable[[], refresh.RefreshContext], *,
+                 audit: Callable[[], str] = _nothing, segments: Callable[[], str] = _nothing) -> list[ScheduledJob]:
+    """Heartbeat's schedules; ``make_context`` builds the refresh context, ``audit`` and ``segments`` are the
+    bodies of the audit-snapshot and client-segment jobs — all from the composition root
+    (``engine/runtime/wiring.py``), since this layer may not import ``engine.audit``."""
 
     def run_refresh() -> str:
         started, state = refresh.run(make_context(), RefreshRequest("all", "cron"))
@@ -81,9 +88,8 @@ def default_jobs(settings: Settings, db: Database, make_context: Callable[[], re
     return [
         ScheduledJob("refresh", settings.schedule_refresh, "ingest + compute every metric", run_refresh),
         ScheduledJob("benchmarks", settings.schedule_benchmarks, "μ/σ bands of rolling_stat metrics", run_benchmarks),
-        ScheduledJob("segments", settings.schedule_segments, "client-segment snapshot (none defined yet)",
-                     lambda: "nothing to do"),
-        ScheduledJob("audit", settings.schedule_audit, "audit cut snapshots (no cuts yet)", lambda: "nothing to do"),
+        ScheduledJob("segments", settings.schedule_segments, "client-segment snapshot", segments),
+        ScheduledJob("audit", settings.schedule_audit, "audit cut snapshots (every cut × window)", audit),
     ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from engine import alerts, refresh, runtime
 from engine.alerts.outbox import Dispatcher
+from engine.audit import registry as audit_registry
 from engine.core.embedded import pid_alive
 from engine.core.logs import setup_logging
 from engine.refresh.scheduler import Scheduler
@@ -48,6 +49,7 @@ def start() -> AppServices:
     abandoned = refresh.mark_abandoned(rt.db)
     if abandoned:
         log.warning("%s refresh job(s) were left running by a process that stopped; marked abandoned", abandoned)
+    sync_cuts(rt.settings, rt.db)
     # The dispatcher resumes rows an earlier process left.
     dispatcher = alerts.start_dispatcher(rt.settings, rt.db)
     scheduler = None
@@ -55,6 +57,15 @@ def start() -> AppServices:
         scheduler = Scheduler(rt.db, wiring.scheduled_jobs(rt.settings, rt.db))
         scheduler.start()
     return AppServices(scheduler, dispatcher)
+
+
+def sync_cuts(settings, db) -> None:
+    """Registry sync of cuts/ on start: a broken cut file is logged (naming it) and leaves the registry as it was."""
+    try:
+        report = audit_registry.sync(db.engine(), settings.cuts_dir)
+        log.info("audit cuts synced: %s active", len(report.definitions))
+    except Exception as exc:
+        log.warning("audit cut registry not synced on start: %s", exc)
 
 
 def watch_parent(pid: int, every: float = 1.0) -> threading.Thread:

@@ -157,6 +157,16 @@ class AuditCutRegistry(HeartbeatTable, table=True):
     page: str = Field(sa_column=Column(Text, nullable=False))
     title: str = Field(sa_column=Column(Text, nullable=False))
     window_default: str = Field(default="30d", sa_column=Column(Text, nullable=False, server_default="30d"))
+    position: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    kind: str = Field(default="table", sa_column=Column(Text, nullable=False, server_default="table"))
+    prose_before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    prose_after: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    windows: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    metrics: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    source_schemas: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    # The owner the file last stated: an operator's owner wins until the file changes it again.
+    file_owner: str | None = Field(default=None, sa_column=Column(Text))
+    module: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     owner: str | None = Field(default=None, sa_column=Column(Text))
     verification_state: str = Field(
         default="unverified", sa_column=Column(Text, nullable=False, server_default="unverified")
@@ -179,6 +189,7 @@ class AuditCutSnapshot(HeartbeatTable, table=True):
     window_key: str = Field(sa_column=Column(Text, primary_key=True))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False))
     computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    source_as_of: datetime | None = Field(default=None, sa_column=_ts())
     duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
     error: str | None = Field(default=None, sa_column=Column(Text))
 

@@ -107,9 +107,15 @@ class Tile(TypedDict):
     norm_line: str
     alert_line: str
     mark: str
+    cut_href: str   # the first audit cut that explains it (red and amber tiles only; "" otherwise)
+    cut_title: str
 
 
-def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None) -> Tile:
+CUT_ROUTES = {"overview": "/audit", "clients": "/audit/clients", "journeys": "/audit/journeys"}
+
+
+def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None,
+         cut: dict | None = None) -> Tile:
     paths = sparkline(card)
     return Tile(
         id=card.id,
@@ -128,6 +134,9 @@ def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None
         norm_line=paths["norm"],
         alert_line=paths["alert"],
         mark=alert_mark(mark, tz, now),
+        cut_href=(f"{CUT_ROUTES.get(cut['page'], '/audit')}#{cut['id']}"
+                  if cut and card.status in (Status.RED, Status.AMBER) else ""),
+        cut_title=cut["title"] if cut and card.status in (Status.RED, Status.AMBER) else "",
     )
 
 
@@ -146,7 +155,7 @@ class Board:
 
 
 def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
-          marks: dict[str, dict] | None = None) -> Board:
+          marks: dict[str, dict] | None = None, cuts: dict[str, dict] | None = None) -> Board:
     """Group cards red / amber + error + no data / green. Within a group the order is by name,
     so a tile moves only when its status changes (a wall must not shuffle every refresh)."""
     groups: dict[str, list[MetricCard]] = {"red": [], "attention": [], "green": []}
@@ -161,10 +170,10 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
     pages = max(1, math.ceil(len(groups["attention"]) / per_page))
     page %= pages
     shown = groups["attention"][page * per_page:(page + 1) * per_page]
-    marks = marks or {}
+    marks, cuts = marks or {}, cuts or {}
     return Board(
-        red=[tile(c, tz, now, marks.get(c.id)) for c in groups["red"]],
-        attention=[tile(c, tz, now, marks.get(c.id)) for c in shown],
+        red=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in groups["red"]],
+        attention=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in shown],
         green=[tile(c, tz, now, marks.get(c.id)) for c in groups["green"]],
         pages=pages,
     )

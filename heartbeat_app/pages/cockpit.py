@@ -40,8 +40,22 @@ def _meta(item) -> rx.Component:
     )
 
 
+def cut_link(item) -> rx.Component:
+    """The first audit cut that explains a red or amber tile: one click to the why (not on a kiosk TV)."""
+    return rx.cond(
+        (item["cut_href"] != "") & ~CockpitState.kiosk,
+        rx.link(rx.icon("chart-no-axes-combined", size=18), "Why? ", item["cut_title"], href=item["cut_href"],
+                class_name="hb-cut-link tile-cut-link", data_metric=item["id"], color_scheme="gray",
+                high_contrast=True),
+    )
+
+
 def attention_tile(item, big: bool = False) -> rx.Component:
-    """A tile that wants attention: value, the line crossed and by how much, 30-day sparkline."""
+    """A tile that wants attention: value, the line crossed and by how much, 30-day sparkline; its cut below."""
+    return rx.el.div(_tile_body(item, big), cut_link(item), class_name="hb-tile-wrap")
+
+
+def _tile_body(item, big: bool) -> rx.Component:
     return rx.link(
         rx.el.div(
             rx.el.div(item["name"], class_name="hb-name"),

@@ -242,6 +242,32 @@ def changes_card() -> rx.Component:
     )
 
 
+def cuts_card() -> rx.Component:
+    """The audit cuts that explain this metric: the way from "what" to "why"."""
+    return rx.card(
+        rx.vstack(
+            rx.heading("Explained by", size="5"),
+            rx.cond(
+                DetailState.cuts.length() > 0,
+                rx.foreach(DetailState.cuts, lambda c: rx.vstack(
+                    rx.link(rx.hstack(rx.icon("chart-no-axes-combined", size=20), rx.text(c["title"], size="4",
+                                                                                           weight="medium"),
+                                      align="center", spacing="2"),
+                            href=c["href"], class_name="metric-cut-link", data_cut=c["id"]),
+                    rx.text("audit · ", c["page"], " · ", c["freshness_text"], size="2", color_scheme="gray"),
+                    spacing="1",
+                )),
+                rx.text("No audit cut explains this metric yet.", size="3", color_scheme="gray"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        id="detail-cuts",
+    )
+
+
 # ── the page ────────────────────────────────────────────────────────────────────────────
 
 def detail() -> rx.Component:
@@ -263,7 +289,7 @@ def detail() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.vstack(lines_card(), operator_card(), facts_card(), spacing="4", width="100%"),
+            rx.vstack(lines_card(), cuts_card(), operator_card(), facts_card(), spacing="4", width="100%"),
             columns="minmax(0, 3fr) minmax(24rem, 1fr)",
             spacing="4",
             align_items="start",

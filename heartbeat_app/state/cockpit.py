@@ -21,6 +21,7 @@ import reflex as rx
 
 from engine import runtime
 from engine.alerts import silences
+from engine.audit import read as audit_read
 from engine.read import jobs, screens
 from engine.read.cards import metric_cards
 from heartbeat_app.app import app
@@ -48,13 +49,18 @@ def _snapshot(page: int) -> dict:
     except Exception:  # alert marks are a decoration: a failure must not blank the wall
         log.warning("reading alert marks failed", exc_info=True)
         marks = {}
-    board = tiles.board(cards, tz, now, page, marks)
+    try:
+        cuts = audit_read.first_cuts(engine)
+    except Exception:  # the cut links are a decoration too
+        log.warning("reading the audit cut registry failed", exc_info=True)
+        cuts = {}
+    board = tiles.board(cards, tz, now, page, marks, cuts)
     last = jobs.last_successful_refresh(engine)
     snap = cockpit.snapshot(board, last, jobs.active_job(engine), now, tz,
                             frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
                             interval=rt.settings.tv_refresh_seconds)
     # Kept for an outage: a tab opened while the database is down shows these values (state/last_wall.py).
-    last_wall.keep(rt.settings.data_dir, lambda: [tiles.board(cards, tz, now, p, marks) for p in range(board.pages)],
+    last_wall.keep(rt.settings.data_dir, lambda: [tiles.board(cards, tz, now, p, marks, cuts) for p in range(board.pages)],
                    last, now, rt.settings.tv_refresh_seconds)
     return snap
 

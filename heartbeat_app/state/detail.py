@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from engine import runtime
+from engine.audit import read as audit_read
 from engine.contract import METRIC_ID_PATTERN
 from engine.core.errors import FieldRejected
 from engine.metrics import edits
 from engine.read.cards import metric_cards, metric_changes, metric_computations, metric_profile
+from heartbeat_app.display import audit as audit_display
 from heartbeat_app.display import chart, detail
 from heartbeat_app.state.operator import OperatorState
 
@@ -62,6 +64,7 @@ def _read(metric_id: str) -> dict[str, Any] | None:
         "changes": [detail.change_row(r, card, tz) for r in metric_changes(engine, metric_id, CHANGES_SHOWN)],
         "figure": chart.figure(card, now.date()),
         "inputs": detail.inputs(card),
+        "cuts": [audit_display.metric_cut_row(c, now, tz) for c in audit_read.cuts_for_metric(engine, metric_id)],
         "current": {field: getattr(card, field)
                     for field in ("owner", "norm_value", "alert_value", "target_value", "target_due_date")},
     }
@@ -91,6 +94,7 @@ class DetailState(OperatorState):
     changes: list[dict[str, str]] = []
     figure: dict[str, Any] = {}
     inputs: dict[str, str] = {}
+    cuts: list[dict[str, str]] = []  # the audit cuts that explain this metric, first = the one tiles offer
     # Bumped after every successful reload so the (uncontrolled) edit inputs re-read the stored values.
     version: int = 0
     owner_message: str = ""
@@ -123,7 +127,7 @@ class DetailState(OperatorState):
             return
         self.found = True
         for name in ("header", "how_to_read", "methodology", "sources", "facts", "computations", "changes",
-                     "figure", "inputs"):
+                     "figure", "inputs", "cuts"):
             setattr(self, name, data[name])
         self._current = data["current"]
         self.version += 1
