@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from heartbeat_app.components.shell import app_shell
+from heartbeat_app.pages.route import page
 from heartbeat_app.state.alerts import AlertsState
 from heartbeat_app.state.shell import ShellState
 
@@ -49,7 +50,7 @@ def _delivery(item) -> rx.Component:
     )
 
 
-@rx.page(route="/alerts", title="Heartbeat — alerts", on_load=[ShellState.load_shell, AlertsState.load])
+@page(route="/alerts", title="Heartbeat — alerts", on_load=[ShellState.load_shell, AlertsState.load])
 def alerts() -> rx.Component:
     return app_shell(
         rx.vstack(

@@ -15,6 +15,7 @@ from heartbeat_app.components.cut_chart import cut_chart
 from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.shell import app_shell
 from heartbeat_app.display.audit import PAGE_INTROS, PAGE_ROUTES, PAGE_TITLES
+from heartbeat_app.pages.route import page
 from heartbeat_app.state.audit import AuditState
 from heartbeat_app.state.operator import BROWSER_TOKEN
 from heartbeat_app.state.shell import ShellState
@@ -242,16 +243,16 @@ _ON_LOAD = [AuditState.load, AuditState.probe_operator, ShellState.load_shell]
 
 
 
-@rx.page(route=PAGE_ROUTES["overview"], title="Heartbeat — audit", on_load=_ON_LOAD)
+@page(route=PAGE_ROUTES["overview"], title="Heartbeat — audit", on_load=_ON_LOAD)
 def audit() -> rx.Component:
     return audit_page()
 
 
-@rx.page(route=PAGE_ROUTES["clients"], title="Heartbeat — audit: clients", on_load=_ON_LOAD)
+@page(route=PAGE_ROUTES["clients"], title="Heartbeat — audit: clients", on_load=_ON_LOAD)
 def audit_clients() -> rx.Component:
     return audit_page()
 
 
-@rx.page(route=PAGE_ROUTES["journeys"], title="Heartbeat — audit: journeys", on_load=_ON_LOAD)
+@page(route=PAGE_ROUTES["journeys"], title="Heartbeat — audit: journeys", on_load=_ON_LOAD)
 def audit_journeys() -> rx.Component:
     return audit_page()

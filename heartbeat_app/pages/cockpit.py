@@ -8,6 +8,7 @@ from reflex_components_core.core.banner import has_connection_errors
 from heartbeat_app.components.banner import banner
 from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.live_header import live_header
+from heartbeat_app.pages.route import page
 from heartbeat_app.state.cockpit import CockpitState
 from heartbeat_app.state.operator import OperatorState
 
@@ -151,7 +152,7 @@ def wall() -> rx.Component:
     )
 
 
-@rx.page(route="/", title="Heartbeat — cockpit",
+@page(route="/", title="Heartbeat — cockpit",
          on_load=[CockpitState.open_page, OperatorState.probe_operator, CockpitState.run_loop])
 def cockpit() -> rx.Component:
     return rx.vstack(

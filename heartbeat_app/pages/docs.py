@@ -12,6 +12,7 @@ from pathlib import Path
 import reflex as rx
 
 from heartbeat_app.components.shell import app_shell
+from heartbeat_app.pages.route import page
 from heartbeat_app.state.shell import ShellState
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
@@ -63,11 +64,11 @@ def doc_view(page: DocPage, pages: list[DocPage]) -> rx.Component:
 
 def _register(pages: list[DocPage]) -> None:
     """One route per Markdown page, and /docs for the first (the index)."""
-    for page in pages:
-        rx.page(route=f"/docs/{page.slug}", title=f"Heartbeat docs — {page.title}", on_load=ShellState.load_shell)(
-            lambda page=page: doc_view(page, pages))
+    for doc in pages:
+        page(route=f"/docs/{doc.slug}", title=f"Heartbeat docs — {doc.title}", on_load=ShellState.load_shell)(
+            lambda doc=doc: doc_view(doc, pages))
     if pages:
-        rx.page(route="/docs", title="Heartbeat docs", on_load=ShellState.load_shell)(lambda: doc_view(pages[0], pages))
+        page(route="/docs", title="Heartbeat docs", on_load=ShellState.load_shell)(lambda: doc_view(pages[0], pages))
 
 
 _register(load_docs())

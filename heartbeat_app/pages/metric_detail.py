@@ -8,6 +8,7 @@ from heartbeat_app.components.empty_state import empty_state
 from heartbeat_app.components.history_chart import history_chart
 from heartbeat_app.components.operator_panel import lines_card, operator_card
 from heartbeat_app.components.shell import app_shell
+from heartbeat_app.pages.route import page
 from heartbeat_app.state.detail import DetailState
 from heartbeat_app.state.shell import ShellState
 
@@ -313,7 +314,7 @@ def not_found() -> rx.Component:
     )
 
 
-@rx.page(route="/metrics/[metric_id]", title="Heartbeat — metric",
+@page(route="/metrics/[metric_id]", title="Heartbeat — metric",
          on_load=[DetailState.load, DetailState.probe_operator, ShellState.load_shell])
 def metric_detail() -> rx.Component:
     return app_shell(
