@@ -23,6 +23,7 @@ from engine import runtime
 from engine.alerts import silences
 from engine.read import jobs, screens
 from engine.read.cards import metric_cards
+from heartbeat_app import sessions
 from heartbeat_app.app import app
 from heartbeat_app.display import cockpit, tiles
 from heartbeat_app.state.shell import ShellState
@@ -30,7 +31,8 @@ from heartbeat_app.state.shell import ShellState
 log = logging.getLogger(__name__)
 
 ROTATE_EVERY_TICKS = 1  # attention pages turn once per refresh when they do not fit
-DISCONNECTED_GRACE_SECONDS = 600  # a tab gone this long stops its loop (a reload starts a new one)
+DISCONNECTED_GRACE_SECONDS = 3.0  # a tab gone this long stops its loop (a reconnect or reload starts a new one)
+DISCONNECT_CHECK_SECONDS = 1.0  # how often a sleeping loop looks whether its tab is still there
 PIXEL_SHIFT_PHASES = 4
 
 
@@ -62,7 +64,9 @@ def screen_id(client_token: str) -> str:
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
-    screens.beat(runtime.get().db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent)
+    rt = runtime.get()
+    screens.beat(rt.db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent,
+                 expire_after=rt.settings.screen_expiry)
 
 
 class CockpitState(ShellState):
@@ -113,7 +117,6 @@ class CockpitState(ShellState):
     @rx.event(background=True, supersedes=True)
     async def run_loop(self):
         """Refresh this tab's tiles forever; one loop per tab (a reload supersedes the old one)."""
-        disconnected_since: float | None = None
         ticks = 0
         while True:
             async with self:
@@ -140,18 +143,22 @@ class CockpitState(ShellState):
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
                     self.page = (self.page + 1) % self.pages
                 self.shift = (self.shift + 1) % PIXEL_SHIFT_PHASES
-            if not _connected(token):
-                disconnected_since = disconnected_since or asyncio.get_running_loop().time()
-                if asyncio.get_running_loop().time() - disconnected_since > DISCONNECTED_GRACE_SECONDS:
-                    return  # the tab is gone; a reload starts a fresh loop
-            else:
-                disconnected_since = None
-            await asyncio.sleep(interval)
+            if not await _wait_connected(token, interval):
+                sessions.release(app, token)
+                return  # the tab is gone; a reconnect or reload starts a fresh loop (heartbeat_app.sessions frees it)
 
 
-def _connected(token: str) -> bool:
-    try:
-        namespace = app.event_namespace
-        return namespace is None or token in namespace.token_to_sid
-    except Exception:  # unknown: keep the loop alive
-        return True
+async def _wait_connected(token: str, interval: float) -> bool:
+    """Sleep one refresh interval; False as soon as the tab has been gone for DISCONNECTED_GRACE_SECONDS."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + interval
+    gone_since: float | None = None
+    while (now := loop.time()) < deadline:
+        if sessions.connected(app, token):
+            gone_since = None
+        else:
+            gone_since = gone_since if gone_since is not None else now
+            if now - gone_since >= DISCONNECTED_GRACE_SECONDS:
+                return False
+        await asyncio.sleep(min(DISCONNECT_CHECK_SECONDS, deadline - now))
+    return sessions.connected(app, token) or gone_since is None or loop.time() - gone_since < DISCONNECTED_GRACE_SECONDS
