@@ -38,8 +38,9 @@ LAYERS: dict[str, set[str]] = {
                    "engine.ingest", "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
     # The UI, by role: pure display below state, components above state, pages on top.
     "heartbeat_app.display": {"engine.contract", "engine.core", "engine.read"},
-    "heartbeat_app.app": {"engine.api", "engine.runtime"},
-    "heartbeat_app.state": {"heartbeat_app.app", "heartbeat_app.display", "engine.read", "engine.runtime",
+    "heartbeat_app.sessions": set(),
+    "heartbeat_app.app": {"engine.api", "engine.runtime", "heartbeat_app.sessions"},
+    "heartbeat_app.state": {"heartbeat_app.app", "heartbeat_app.sessions", "heartbeat_app.display", "engine.read", "engine.runtime",
                             "engine.refresh", "engine.metrics.edits", "engine.alerts.config", "engine.alerts.silences",
                             "engine.core", "engine.contract"},
     "heartbeat_app.components": {"heartbeat_app.state", "heartbeat_app.display", "engine.read", "engine.core",
