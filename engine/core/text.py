@@ -37,8 +37,9 @@ def tame_text(value: str | None, *, max_length: int) -> str | None:
     if value is None:
         return None
     kept = "".join(
-        c for c in value[: max_length * 4]
-        if c not in _BIDI_CONTROLS and c not in "<>\"'`&" and unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs")
+        " " if c.isspace() else c for c in value[: max_length * 4]
+        if c not in _BIDI_CONTROLS and c not in "<>\"'`&"
+        and (c.isspace() or unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs"))
     )
     kept = " ".join(kept.split())[:max_length].strip()
     return kept or None
