@@ -55,14 +55,13 @@ def _wall(db: Database) -> None:
 
 
 def rss_kb(app: RunningApp) -> float:
-    """Resident memory of the app's whole process group (heartbeat serve, reflex run, the web server)."""
-    group = os.getpgid(app.process.pid)
+    """Resident memory of the app and all its children (heartbeat serve, reflex run, the web server)."""
+    parent = psutil.Process(app.process.pid)
     total = 0
-    for proc in psutil.process_iter(["pid"]):
+    for proc in [parent, *parent.children(recursive=True)]:
         try:
-            if os.getpgid(proc.pid) == group:
-                total += proc.memory_info().rss
-        except (psutil.Error, ProcessLookupError):
+            total += proc.memory_info().rss
+        except psutil.Error:
             continue
     return total / 1024
 

@@ -26,7 +26,10 @@ def connected(app: Any, client_token: str) -> bool:
     """True while a websocket of this tab is linked (unknown counts as connected: never stop a live tab)."""
     try:
         namespace = app.event_namespace
-        return namespace is None or client_token in namespace.token_to_sid
+        if namespace is None:
+            return True
+        sockets = getattr(namespace._token_manager, "token_to_socket", None)  # a dict: no copy per check
+        return client_token in (sockets if sockets is not None else namespace.token_to_sid)
     except Exception:
         return True
 

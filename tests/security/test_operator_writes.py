@@ -21,9 +21,9 @@ from engine.core.db import Database
 from tests.browser.conftest import screenshot
 from tests.browser.test_metric_detail import METRIC, _changes, _clear_registry, _insert_metric, _registry
 from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR
-from tests.support.running_app import free_port
 from tests.security.conftest import in_browser
 from tests.security.raw_socket import DETAIL, OPERATOR, OUTSIDER_ADDRESS, RawSession, Refused
+from tests.support.running_app import free_port
 
 OUTSIDER = "127.0.0.1"  # the address outsiders dial; they connect from OUTSIDER_ADDRESS
 PATH = f"/metrics/{METRIC}"
