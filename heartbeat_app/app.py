@@ -31,4 +31,4 @@ app = rx.App(
 app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(_services)
 # A closed tab's state is released seconds after its websocket goes (not an hour later).
-sessions.install(app)
+app.register_lifespan_task(sessions.lifespan)

@@ -10,6 +10,7 @@ refresh loop stops on its own (``heartbeat_app.state.cockpit``). Reflex's own ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -92,6 +93,13 @@ async def _release_later(app: Any, client_token: str) -> None:
         log.warning("releasing a closed tab's state failed", exc_info=True)
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Any):
+    """Install once the serving worker has built its event namespace (it does not exist at import time)."""
+    install(app)
+    yield
+
+
 def install(app: Any) -> None:
     """Wrap the event namespace's disconnect so a closed tab's state is released (idempotent)."""
     namespace = app.event_namespace
@@ -110,3 +118,5 @@ def install(app: Any) -> None:
 
     namespace.on_disconnect = on_disconnect
     namespace._heartbeat_release = True
+
+

@@ -26,6 +26,7 @@ from engine.read.cards import metric_cards
 from heartbeat_app import sessions
 from heartbeat_app.app import app
 from heartbeat_app.display import cockpit, tiles
+from heartbeat_app.state.shared_snapshot import SnapshotCache
 from heartbeat_app.state.shell import ShellState
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,14 @@ def _snapshot(page: int) -> dict:
     return cockpit.snapshot(board, jobs.last_successful_refresh(engine), jobs.active_job(engine), now, tz,
                             frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
                             interval=rt.settings.tv_refresh_seconds)
+
+
+# Tabs ticking within half an interval of each other share one read and one board (shared_snapshot).
+_shared = SnapshotCache(lambda page: _snapshot(page))
+
+
+def _shared_snapshot(page: int) -> dict:
+    return _shared.get(page, runtime.get().settings.tv_refresh_seconds / 2)
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
@@ -127,7 +136,7 @@ class CockpitState(ShellState):
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
-                snap = await asyncio.to_thread(_snapshot, page)
+                snap = await asyncio.to_thread(_shared_snapshot, page)
                 await asyncio.to_thread(_beat, screen, path, kiosk, user_agent)
                 interval = snap["interval"]
                 async with self:

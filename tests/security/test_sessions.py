@@ -60,8 +60,9 @@ def test_a_tv_opens_the_token_url_once_then_works_on_the_clean_url(guarded):
         cookies = context.cookies()
         # A second visit, without the token in the address: the cookie is enough.
         again = context.new_page()
-        again.goto(guarded.url + "/")
-        again.wait_for_function("window.sessionStorage.getItem('token')", timeout=30000)
+        with again.expect_websocket(timeout=30000) as second_socket:
+            again.goto(guarded.url + "/")
+        second_socket.value.wait_for_event("framereceived", timeout=30000)
         return landed, cookies, page.content(), again.content()
 
     landed, cookies, first, second = in_browser(tv)
