@@ -59,8 +59,9 @@ def _snapshot(page: int) -> dict:
 _shared = SnapshotCache(lambda page: _snapshot(page))
 
 
-def _shared_snapshot(page: int) -> dict:
-    return _shared.get(page, runtime.get().settings.tv_refresh_seconds / 2)
+def _shared_snapshot(page: int, fresh: bool = False) -> dict:
+    """A new tab's first tick reads afresh (and refreshes the shared copy); later ticks share."""
+    return _shared.get(page, 0.0 if fresh else runtime.get().settings.tv_refresh_seconds / 2)
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
@@ -136,7 +137,7 @@ class CockpitState(ShellState):
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
-                snap = await asyncio.to_thread(_shared_snapshot, page)
+                snap = await asyncio.to_thread(_shared_snapshot, page, ticks == 0)
                 await asyncio.to_thread(_beat, screen, path, kiosk, user_agent)
                 interval = snap["interval"]
                 async with self:
