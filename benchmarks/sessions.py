@@ -135,6 +135,7 @@ def main() -> int:
         closed_at = time.monotonic()
         time.sleep(args.interval + 3 + 2)  # one refresh interval, the loop's disconnect grace, a margin
         after = rss_kb(app)
+        after_s = time.monotonic() - closed_at
         _, last_beat_1 = beats(db)
         time.sleep(args.interval + 1)
         _, last_beat_2 = beats(db)
@@ -150,7 +151,7 @@ def main() -> int:
         released = (idle - after) / held if held > 0 else 1.0
         console.print(f"opened {args.sessions} sessions in {opened_in:.1f}s; screens recorded: {screens_open}")
         console.print(f"RSS baseline {baseline / 1024:.1f} MB, idle {idle / 1024:.1f} MB, "
-                      f"{time.monotonic() - closed_at - args.interval - 1:.0f}s after disconnect "
+                      f"{after_s:.0f}s after disconnect "
                       f"{after / 1024:.1f} MB")
         console.print(f"[bold]per idle session: {per_session:.0f} KB[/] (target ≤ 100); released after disconnect "
                       f"within one interval + grace: {released:.0%}")
