@@ -16,6 +16,10 @@ config = rx.Config(
     # refuses every other Origin on the websocket handshake and on /api.
     cors_allowed_origins=list(_settings.allowed_origins),
     show_built_with_reflex=False,
+    # Tab states live in memory only (no pickle per tab on disk, which outsiders could fill); a closed tab's
+    # state is released within seconds (heartbeat_app.sessions); this expiry is only the backstop.
+    state_manager_mode="memory",
+    redis_token_expiration=15 * 60,
     # A TV on a wall: dark unless the viewer switches.
     default_color_mode="dark",
     plugins=[

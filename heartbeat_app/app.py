@@ -8,6 +8,7 @@ import reflex as rx
 
 from engine import api
 from engine.runtime import services
+from heartbeat_app import sessions
 
 
 @contextlib.asynccontextmanager
@@ -29,3 +30,5 @@ app = rx.App(
 # shows its own "connection lost" banner and dims the last values instead.
 app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(_services)
+# A closed tab's state is released seconds after its websocket goes (not an hour later).
+app.register_lifespan_task(sessions.lifespan)

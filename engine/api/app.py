@@ -22,6 +22,8 @@ from engine import refresh, runtime
 from engine.api import alerts, audit, health, jobs, metrics, outage
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
+from engine.api.readers import ReadGuard
+from engine.api.sessions import SessionCap
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
 from engine.runtime import Runtime, wiring
@@ -129,6 +131,10 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
 
     api.state.refresh_context = refresh_context
     api.add_middleware(BodyLimit)
+    # Inner to outer: the per-address session cap, the read token (pages, static files, websocket, /api),
+    # the security headers (on the 401 page too), the origin guard.
+    api.add_middleware(SessionCap, limit=lambda: get_runtime().settings.max_sessions_per_address)
+    api.add_middleware(ReadGuard, settings=lambda: get_runtime().settings)
     api.add_middleware(SecurityHeaders, settings=lambda: get_runtime().settings)
     # Reflex mounts itself inside this app: the guard sees the websocket (/_event) as well as /api.
     api.add_middleware(OriginGuard, allowed=lambda: getattr(get_runtime().settings, "allowed_origins", ()))

@@ -13,6 +13,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from engine import contract
+from engine.api.readers import reader_allowed
 from engine.core.auth import token_matches
 from engine.runtime import Runtime
 
@@ -79,6 +80,8 @@ def require_reader(request: Request) -> None:
     if token_matches(bearer, expected) or token_matches(bearer, rt.settings.operator_token):
         return
     if token_matches(request.query_params.get("token"), expected):
+        return
+    if reader_allowed(rt.settings, {k.lower(): v for k, v in request.headers.items()}):  # the TV's cookie
         return
     raise HTTPException(
         status.HTTP_401_UNAUTHORIZED, "read token required: send Authorization: Bearer <token> or ?token=",

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from engine.api.deps import runtime_of
+from engine.api.readers import reader_allowed
 from engine.core.version import VERSION
 from engine.read.jobs import last_successful_refresh
 from engine.refresh import scheduler
@@ -24,7 +25,11 @@ router = APIRouter(prefix="/api")
 
 @router.get("/health", tags=["operations"], summary="Is the app able to serve?")
 def get_health(request: Request) -> JSONResponse:
-    ok, body = health(runtime_of(request))
+    rt = runtime_of(request)
+    ok, body = health(rt)
+    if not reader_allowed(rt.settings, {k.lower(): v for k, v in request.headers.items()}):
+        # Open for load balancers even with a read token set; without it, only whether the app can serve.
+        body = {k: body[k] for k in ("status", "error") if k in body}
     return JSONResponse(jsonable_encoder(body), status_code=200 if ok else 503)
 
 

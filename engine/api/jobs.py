@@ -74,4 +74,5 @@ def get_scheduler(request: Request) -> Json:
             summary="Screens showing the cockpit and when each was last seen")
 def get_screens(request: Request) -> Json:
     rt = runtime_of(request)
-    return Json({"screens": screens.listed(rt.db.engine(), rt.settings.tv_refresh_seconds)})
+    return Json({"screens": screens.listed(rt.db.engine(), rt.settings.tv_refresh_seconds,
+                                              expire_after=rt.settings.screen_expiry)})

@@ -197,8 +197,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "read_token", "HEARTBEAT_READ_TOKEN", "",
-        "Optional token that reads of the REST API need too (Bearer header or ?token=). Unset: reads are "
-        "open, as a TV on the office network needs no login.",
+        "Optional token every read needs: pages, static files, the websocket and the REST API (a TV opens "
+        "/?token=<token> once and keeps a cookie; scripts send a Bearer header). Unset: reads are open, as a TV "
+        "on the office network needs no login.",
         _optional_text, "set a long random string, or leave it unset for open reads",
         secret=True,
     ),
@@ -233,6 +234,17 @@ SETTINGS: tuple[Setting, ...] = (
         "tv_refresh_seconds", "HEARTBEAT_TV_REFRESH_SECONDS", "30",
         "How often an open cockpit re-reads the registry (it never triggers a computation).",
         parse_duration, "use a positive duration such as 30s",
+    ),
+    Setting(
+        "screen_expiry", "HEARTBEAT_SCREEN_EXPIRY", "1d",
+        "A screen (a cockpit tab listed by /api/screens) not seen for this long is deleted.",
+        parse_duration, "use a duration such as 1d or 12h",
+    ),
+    Setting(
+        "max_sessions_per_address", "HEARTBEAT_MAX_SESSIONS_PER_ADDRESS", "20",
+        "Open websocket sessions (tabs) one client address may hold at once; more are refused. Raise it when "
+        "many screens share one address (a NAT, a proxy).",
+        _positive_int, "use a whole number such as 20",
     ),
     Setting(
         "frozen_after", "HEARTBEAT_FROZEN_AFTER", "2h",
@@ -337,6 +349,8 @@ class Settings:
     compute_workers: int
     timezone: str
     tv_refresh_seconds: float
+    screen_expiry: float
+    max_sessions_per_address: int
     frozen_after: float
     night_dim: tuple[int, int] | None
     scheduler: bool

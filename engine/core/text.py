@@ -26,3 +26,20 @@ def clean_text(field: str, value: str, *, max_length: int, multiline: bool = Fal
     if len(value) > max_length:
         raise FieldRejected(field, f"must be at most {max_length} characters")
     return value
+
+
+def tame_text(value: str | None, *, max_length: int) -> str | None:
+    """Text from a client Heartbeat only shows (a user agent, a path): never refused, made harmless instead.
+
+    Control, format (bidi) and markup characters (``<>"'`&``) are dropped, runs of spaces collapsed, the
+    result cut to ``max_length``; None when nothing is left.
+    """
+    if value is None:
+        return None
+    kept = "".join(
+        " " if c.isspace() else c for c in value[: max_length * 4]
+        if c not in _BIDI_CONTROLS and c not in "<>\"'`&"
+        and (c.isspace() or unicodedata.category(c) not in ("Cc", "Cf", "Co", "Cs"))
+    )
+    kept = " ".join(kept.split())[:max_length].strip()
+    return kept or None

@@ -1,22 +1,35 @@
 """The screens showing the cockpit: each tab beats while its refresh loop runs.
 
 A TV that crashed, froze or lost its network stops beating; operations (and
-later the alerts) see it in ``GET /api/screens``.
+later the alerts) see it in ``GET /api/screens``. A screen not seen for
+``HEARTBEAT_SCREEN_EXPIRY`` is deleted; what a client sends (path, user agent)
+is stripped of markup and control characters and cut short before it is kept.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from engine.core.text import tame_text
+
 # A screen whose last beat is older than this many refresh intervals is "silent".
 SILENT_AFTER_INTERVALS = 3
+MAX_PATH = 200
+MAX_USER_AGENT = 200
+PRUNE_EVERY_SECONDS = 60.0  # expired rows are deleted at most this often per process
+
+_pruned_at = 0.0
+_prune_lock = threading.Lock()
 
 
-def beat(engine: Engine, screen_id: str, *, path: str, kiosk: bool, user_agent: str | None) -> None:
-    """Record that ``screen_id`` is alive now."""
+def beat(engine: Engine, screen_id: str, *, path: str, kiosk: bool, user_agent: str | None,
+         expire_after: float | None = None) -> None:
+    """Record that ``screen_id`` is alive now; its text is made harmless and short (clients choose it)."""
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -24,19 +37,39 @@ def beat(engine: Engine, screen_id: str, *, path: str, kiosk: bool, user_agent: 
                 "ON CONFLICT (id) DO UPDATE SET last_seen = now(), path = EXCLUDED.path, kiosk = EXCLUDED.kiosk, "
                 "user_agent = coalesce(EXCLUDED.user_agent, heartbeat.screen.user_agent)"
             ),
-            {"id": screen_id[:64], "path": path[:200], "kiosk": kiosk, "ua": (user_agent or "")[:300] or None},
+            {"id": screen_id[:64], "path": tame_text(path, max_length=MAX_PATH) or "/", "kiosk": kiosk,
+             "ua": tame_text(user_agent, max_length=MAX_USER_AGENT)},
         )
+    if expire_after is not None:
+        prune(engine, expire_after)
 
 
-def listed(engine: Engine, refresh_seconds: float, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every screen seen in the last 7 days, newest beat first, each marked alive or silent."""
+def prune(engine: Engine, expire_after: float, *, force: bool = False) -> int:
+    """Delete screens not seen for ``expire_after`` seconds (at most once a minute unless ``force``)."""
+    global _pruned_at
+    with _prune_lock:
+        if not force and time.monotonic() - _pruned_at < PRUNE_EVERY_SECONDS:
+            return 0
+        _pruned_at = time.monotonic()
+    with engine.begin() as conn:
+        return conn.execute(
+            text("DELETE FROM heartbeat.screen WHERE last_seen < now() - make_interval(secs => :secs)"),
+            {"secs": float(expire_after)},
+        ).rowcount
+
+
+def listed(engine: Engine, refresh_seconds: float, now: datetime | None = None,
+           expire_after: float = 7 * 86400) -> list[dict[str, Any]]:
+    """Every screen seen within ``expire_after`` seconds, newest beat first, each marked alive or silent."""
     now = now or datetime.now(timezone.utc)
+    prune(engine, expire_after)
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "SELECT id, path, kiosk, user_agent, first_seen, last_seen FROM heartbeat.screen "
-                "WHERE last_seen > now() - interval '7 days' ORDER BY last_seen DESC"
-            )
+                "WHERE last_seen > now() - make_interval(secs => :secs) ORDER BY last_seen DESC LIMIT 1000"
+            ),
+            {"secs": float(expire_after)},
         ).mappings().all()
     limit = refresh_seconds * SILENT_AFTER_INTERVALS
     return [

@@ -24,16 +24,19 @@ from engine.alerts import silences
 from engine.audit import read as audit_read
 from engine.read import jobs, screens
 from engine.read.cards import metric_cards
+from heartbeat_app import sessions
 from heartbeat_app.app import app
 from heartbeat_app.display import cockpit, tiles
 from heartbeat_app.display import last_wall as last_wall_display
 from heartbeat_app.state import last_wall
+from heartbeat_app.state.shared_snapshot import SnapshotCache
 from heartbeat_app.state.shell import ShellState
 
 log = logging.getLogger(__name__)
 
 ROTATE_EVERY_TICKS = 1  # attention pages turn once per refresh when they do not fit
-DISCONNECTED_GRACE_SECONDS = 600  # a tab gone this long stops its loop (a reload starts a new one)
+DISCONNECTED_GRACE_SECONDS = 3.0  # a tab gone this long stops its loop (a reconnect or reload starts a new one)
+DISCONNECT_CHECK_SECONDS = 1.0  # how often a sleeping loop looks whether its tab is still there
 PIXEL_SHIFT_PHASES = 4
 
 
@@ -76,6 +79,15 @@ def _kept_snapshot(page: int) -> dict | None:
                                       interval=settings.tv_refresh_seconds)
 
 
+# Tabs ticking within half an interval of each other share one read and one board (shared_snapshot).
+_shared = SnapshotCache(lambda page: _snapshot(page))
+
+
+def _shared_snapshot(page: int, fresh: bool = False) -> dict:
+    """A new tab's first tick reads afresh (and refreshes the shared copy); later ticks share."""
+    return _shared.get(page, 0.0 if fresh else runtime.get().settings.tv_refresh_seconds / 2)
+
+
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
 # with a key that never leaves this process. `GET /api/screens` lists these; they open nothing.
 _SCREEN_KEY = secrets.token_bytes(32)
@@ -86,7 +98,9 @@ def screen_id(client_token: str) -> str:
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
-    screens.beat(runtime.get().db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent)
+    rt = runtime.get()
+    screens.beat(rt.db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent,
+                 expire_after=rt.settings.screen_expiry)
 
 
 class CockpitState(ShellState):
@@ -137,7 +151,6 @@ class CockpitState(ShellState):
     @rx.event(background=True, supersedes=True)
     async def run_loop(self):
         """Refresh this tab's tiles forever; one loop per tab (a reload supersedes the old one)."""
-        disconnected_since: float | None = None
         ticks = 0
         while True:
             async with self:
@@ -148,7 +161,7 @@ class CockpitState(ShellState):
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
-                snap = await asyncio.to_thread(_snapshot, page)
+                snap = await asyncio.to_thread(_shared_snapshot, page, ticks == 0)
                 await asyncio.to_thread(_beat, screen, path, kiosk, user_agent)
                 interval = snap["interval"]
                 async with self:
@@ -167,18 +180,22 @@ class CockpitState(ShellState):
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
                     self.page = (self.page + 1) % self.pages
                 self.shift = (self.shift + 1) % PIXEL_SHIFT_PHASES
-            if not _connected(token):
-                disconnected_since = disconnected_since or asyncio.get_running_loop().time()
-                if asyncio.get_running_loop().time() - disconnected_since > DISCONNECTED_GRACE_SECONDS:
-                    return  # the tab is gone; a reload starts a fresh loop
-            else:
-                disconnected_since = None
-            await asyncio.sleep(interval)
+            if not await _wait_connected(token, interval):
+                sessions.release(app, token)
+                return  # the tab is gone; a reconnect or reload starts a fresh loop (heartbeat_app.sessions frees it)
 
 
-def _connected(token: str) -> bool:
-    try:
-        namespace = app.event_namespace
-        return namespace is None or token in namespace.token_to_sid
-    except Exception:  # unknown: keep the loop alive
-        return True
+async def _wait_connected(token: str, interval: float) -> bool:
+    """Sleep one refresh interval; False as soon as the tab has been gone for DISCONNECTED_GRACE_SECONDS."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + interval
+    gone_since: float | None = None
+    while (now := loop.time()) < deadline:
+        if sessions.connected(app, token):
+            gone_since = None
+        else:
+            gone_since = gone_since if gone_since is not None else now
+            if now - gone_since >= DISCONNECTED_GRACE_SECONDS:
+                return False
+        await asyncio.sleep(min(DISCONNECT_CHECK_SECONDS, deadline - now))
+    return sessions.connected(app, token) or gone_since is None or loop.time() - gone_since < DISCONNECTED_GRACE_SECONDS

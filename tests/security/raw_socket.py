@@ -43,10 +43,11 @@ class Refused(Exception):
 class RawSession:
     """One Reflex session over a raw websocket, under any client token (a stolen one, or a fresh one)."""
 
-    def __init__(self, host: str, port: int, client_token: str | None = None, origin: str | None = None) -> None:
+    def __init__(self, host: str, port: int, client_token: str | None = None, origin: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         self.token = client_token or str(uuid.uuid4())
         url = f"ws://{host}:{port}/_event/?EIO=4&transport=websocket&token={self.token}"
-        headers = {"Origin": origin} if origin else None
+        headers = {**({"Origin": origin} if origin else {}), **(headers or {})} or None
         try:
             self.ws = _client(url, headers)
         except simple_websocket.ConnectionError as exc:

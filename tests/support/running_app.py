@@ -48,13 +48,15 @@ class RunningApp:
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        reader = self.environ.get("HEARTBEAT_READ_TOKEN")
+        headers = {"Authorization": f"Bearer {reader}"} if reader else {}
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"heartbeat serve exited early; see {self.log_path}:\n{self.tail()}")
             try:
                 if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
                     # The API answers before the frontend bundle is served; wait for the page too.
-                    if httpx.get(self.url + "/", timeout=5).status_code == 200:
+                    if httpx.get(self.url + "/", headers=headers, timeout=5).status_code == 200:
                         return
             except httpx.HTTPError:
                 pass

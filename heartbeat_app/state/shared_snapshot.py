@@ -1,0 +1,39 @@
+"""One cockpit snapshot shared by every open tab, instead of one database read and one board per tab.
+
+Every tab's refresh loop asked the database for the whole wall and built its own tiles: 200 tabs meant 200
+reads per interval and 200 copies of the same board held in memory (~40 KB each). Tabs ticking within half a
+refresh interval of each other now get the same snapshot object (their states then hold references to the
+same tile lists); the wall is at most half an interval older than it was, and the read model only moves on a
+refresh job anyway. A failed read is never cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+
+class SnapshotCache:
+    """``get(page, max_age)``: the snapshot of ``page`` computed less than ``max_age`` seconds ago, or a new one."""
+
+    def __init__(self, compute: Callable[[int], dict], clock: Callable[[], float] = time.monotonic) -> None:
+        self.compute = compute
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._key_locks: dict[int, threading.Lock] = {}
+        self._cached: dict[int, tuple[float, dict]] = {}
+
+    def get(self, page: int, max_age: float) -> dict:
+        with self._lock:
+            key_lock = self._key_locks.setdefault(page, threading.Lock())
+        with key_lock:  # one read per page at a time: the other tabs wait for it and share it
+            hit = self._cached.get(page)
+            if hit is not None and self.clock() - hit[0] < max_age:
+                return hit[1]
+            snap = self.compute(page)
+            with self._lock:
+                self._cached[page] = (self.clock(), snap)
+                for stale in [p for p, (at, _) in self._cached.items() if self.clock() - at >= 10 * max_age]:
+                    del self._cached[stale]
+            return snap
