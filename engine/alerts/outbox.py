@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import httpx
+import psycopg
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy import exc as sa_exc
 
 from engine.alerts import channels as channel_io
 from engine.alerts.config import AlertConfig
@@ -257,6 +259,7 @@ class Dispatcher:
             _listeners.add(wakeup)
         try:
             with httpx.Client() as client:
+                down = False
                 while not self._stop.is_set():
                     wait = self.poll_seconds
                     try:
@@ -269,8 +272,19 @@ class Dispatcher:
                             due = next_due_in(self.engine, **lane)
                             if due is not None:
                                 wait = min(wait, max(due, 0.05))
-                    except Exception:  # the database may be briefly away; try again on the next tick
+                    except (sa_exc.OperationalError, sa_exc.InterfaceError, psycopg.OperationalError) as exc:
+                        # The database is away (restarting, or gone): one line per outage, not a traceback
+                        # per lane per tick; the rows wait in the outbox and go out when it is back.
+                        if not down:
+                            log.warning("alert dispatcher (%s): database unreachable (%s); retrying every %gs",
+                                        name or "others", type(exc).__name__, self.poll_seconds)
+                        down = True
+                    except Exception:
                         log.exception("alert dispatcher tick failed (%s)", name or "others")
+                    else:
+                        if down:
+                            log.warning("alert dispatcher (%s): database reachable again", name or "others")
+                        down = False
                     wakeup.wait(wait)
                     wakeup.clear()
         finally:
