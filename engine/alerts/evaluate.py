@@ -24,6 +24,7 @@ from engine.alerts.config import AlertConfig
 from engine.alerts.machine import Rule, State, Step, step
 from engine.ingest import ledger
 from engine.read.cards import metric_cards
+from engine.read.evidence import first_cut_evidence
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,8 @@ def evaluate(engine: Engine, config: AlertConfig, *, link_base: str, computed: I
                  for row in conn.execute(text(
                      "SELECT id, source_schemas FROM heartbeat.metric_registry WHERE retired_at IS NULL"))}
     syncs = ledger.last_syncs(engine)
+    # The first cut of each metric and its top rows, quoted by value alerts (read before the lock: snapshots only).
+    proof = first_cut_evidence(engine, list(cards), link_base)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for metric_id, pairs in reads.items():
         if metric_id in cards:
@@ -160,7 +163,8 @@ def evaluate(engine: Engine, config: AlertConfig, *, link_base: str, computed: I
         stale = _evaluate_stale(writer, cards, readers, syncs, silences, link_base)
         ids = list(cards) if computed is None else [i for i in computed if i in cards]
         for metric_id in ids:
-            _evaluate_metric(writer, cards[metric_id], reads.get(metric_id, []), stale, silences, link_base)
+            _evaluate_metric(writer, cards[metric_id], reads.get(metric_id, []), stale, silences, link_base,
+                             proof.get(metric_id))
         writer.flush()
         _expired_silences(writer, cards, link_base)
     if summary.notifications:
@@ -204,7 +208,7 @@ def _evaluate_stale(writer: _Writer, cards: dict[str, Any], readers: dict[tuple[
 
 
 def _evaluate_metric(writer: _Writer, card: Any, pairs: list[tuple[str, str]], stale: set[tuple[str, str]],
-                     silences: list[dict[str, Any]], link_base: str) -> None:
+                     silences: list[dict[str, Any]], link_base: str, evidence: dict[str, Any] | None = None) -> None:
     config, now = writer.config, writer.now
     route = config.route_for(card.id, card.tags)
     silence = silenced_by(silences, card.id, card.tags)
@@ -244,7 +248,8 @@ def _evaluate_metric(writer: _Writer, card: Any, pairs: list[tuple[str, str]], s
     rule = Rule(config.pending_for(route, severity or "red"), config.clear_for(route), config.reminders)
     result = step(prev, bad, severity, rule, now, remind=not _acked(row, now))
     shown = result.state.severity or status
-    payload = messages.value_message(facts, result.transition or "firing", shown, since=result.state.since,
+    payload = messages.value_message({**facts, "evidence": evidence} if evidence else facts,
+                                     result.transition or "firing", shown, since=result.state.since,
                                      fired_at=result.state.fired_at, now=now)
     writer.record(key, "value", card.id, result, payload, suppressed)
     if result.transition:

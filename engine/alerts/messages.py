@@ -14,6 +14,8 @@ from typing import Any
 from engine.core import formatting
 
 LINE_NAMES = {"alert": "red line", "norm": "amber line", "band": "typical band"}
+SLACK_SECTION_LIMIT = 3000  # Slack refuses a section text longer than this
+TELEGRAM_LIMIT = 4096  # Telegram refuses a message longer than this
 ICONS = {"red": "🔴", "amber": "🟠", "error": "⚠️", "stale": "⏳", "resolved": "✅", "info": "ℹ️"}
 
 
@@ -53,8 +55,11 @@ def value_message(facts: dict[str, Any], transition: str, severity: str, *, sinc
     lines = [f"Value {facts['value_text']} ({facts['period']})"
              + (f" — {facts['line']} {facts['line_text']}" if facts["line"] else "")]
     lines += _common(facts, since)
-    return {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
-            "lines": lines, **facts}
+    payload = {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
+               "lines": lines, **facts}
+    if transition == "resolved":  # the incident is over: nothing to prove
+        payload.pop("evidence", None)
+    return payload
 
 
 def error_message(facts: dict[str, Any], transition: str, failures: int, *, fired_at: datetime | None,
@@ -136,8 +141,43 @@ def group_message(members: list[dict[str, Any]], transition: str) -> dict[str, A
             "members": members, "link": members[0]["link"]}
 
 
+def evidence_lines(payload: dict[str, Any]) -> list[str]:
+    """The cut that explains a value alert, quoted: its title and headline, then its top rows (a table's).
+
+    e.g. "Evidence: Unpaid card collateral, per company and month (180d) — 4 unpaid month(s) at 1 company…",
+    "Company · Month · Amount due (EUR) · Covered by us (EUR)", "• Acme GmbH · 2026-08 · 10,000.00 · …".
+    Plain text: each channel escapes it its own way.
+    """
+    evidence = payload.get("evidence")
+    if not evidence:
+        return []
+    head = f"Evidence: {evidence['title']} ({evidence['window']})"
+    lines = [head + (f" — {evidence['headline']}" if evidence.get("headline") else "")]
+    if evidence.get("rows"):
+        lines.append(" · ".join(evidence["columns"]))
+        lines += ["• " + " · ".join(row) for row in evidence["rows"]]
+    return lines
+
+
+def _links(payload: dict[str, Any]) -> list[str]:
+    evidence = payload.get("evidence")
+    return [payload.get("link", "")] + ([f"Evidence: {evidence['link']}"] if evidence else [])
+
+
 def plain_text(payload: dict[str, Any]) -> str:
-    return "\n".join([payload["title"], *payload["lines"], payload.get("link", "")]).strip()
+    """Mail and webhook text: title, facts, the evidence rows, then the metric's and the cut's links."""
+    return "\n".join([payload["title"], *payload["lines"], *evidence_lines(payload), *_links(payload)]).strip()
+
+
+def _fit(lines: list[str], limit: int, measure) -> list[str]:
+    """The longest prefix of ``lines`` whose rendering fits ``limit``: rows are dropped, never cut in half
+    (a half row misquotes, and a half HTML tag makes Telegram refuse the whole message)."""
+    kept: list[str] = []
+    for line in lines:
+        if measure(kept + [line]) > limit:
+            break
+        kept.append(line)
+    return kept
 
 
 def email_subject(payload: dict[str, Any]) -> str:
@@ -160,20 +200,33 @@ def slack_escape(text: str) -> str:
 
 
 def slack_body(payload: dict[str, Any]) -> dict[str, Any]:
-    """Block Kit: a header, the facts, and a link to the metric; every quoted text escaped for mrkdwn."""
-    return {
-        "text": slack_escape(payload["title"]),  # the notification preview (parsed as mrkdwn)
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": payload["title"][:150], "emoji": True}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape("\n".join(payload["lines"]))}},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": f"<{payload['link']}|Open in Heartbeat>"},
-            ]},
-        ],
-    }
+    """Block Kit: a header, the facts, the evidence rows, and links to the metric and its cut; every quoted
+    text escaped for mrkdwn, each section within Slack's 3000 characters."""
+    def section(lines: list[str]) -> dict[str, Any]:
+        return {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape("\n".join(lines))}}
+
+    def measure(lines: list[str]) -> int:
+        return len(slack_escape("\n".join(lines)))
+
+    links = [{"type": "mrkdwn", "text": f"<{payload['link']}|Open in Heartbeat>"}]
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": payload["title"][:150], "emoji": True}},
+              section(_fit(payload["lines"], SLACK_SECTION_LIMIT, measure))]
+    evidence = _fit(evidence_lines(payload), SLACK_SECTION_LIMIT, measure)
+    if evidence:
+        blocks.append(section(evidence))
+        links.append({"type": "mrkdwn", "text": f"<{payload['evidence']['link']}|Open the evidence>"})
+    blocks.append({"type": "context", "elements": links})
+    # the notification preview (parsed as mrkdwn)
+    return {"text": slack_escape(payload["title"]), "blocks": blocks}
 
 
 def telegram_body(payload: dict[str, Any], chat_id: str) -> dict[str, Any]:
-    text = "\n".join([f"<b>{html.escape(payload['title'])}</b>", *(html.escape(x) for x in payload["lines"]),
-                      f'<a href="{html.escape(payload["link"])}">Open in Heartbeat</a>'])
-    return {"chat_id": chat_id, "text": text[:4096], "parse_mode": "HTML", "disable_web_page_preview": True}
+    """HTML within Telegram's 4096 characters: the links are kept, evidence rows dropped first if long."""
+    links = [f'<a href="{html.escape(payload["link"])}">Open in Heartbeat</a>']
+    if payload.get("evidence"):
+        links.append(f'<a href="{html.escape(payload["evidence"]["link"])}">Open the evidence</a>')
+    head = [f"<b>{html.escape(payload['title'][:300])}</b>"]
+    body = [html.escape(x) for x in [*payload["lines"], *evidence_lines(payload)]]
+    kept = _fit(body, TELEGRAM_LIMIT, lambda lines: len("\n".join(head + lines + links)))
+    return {"chat_id": chat_id, "text": "\n".join(head + kept + links), "parse_mode": "HTML",
+            "disable_web_page_preview": True}

@@ -83,7 +83,7 @@ def compute_cut(ctx: ComputeContext, d: CutDefinition, windows: Iterable[str] | 
     except Exception as exc:  # no marts or no compute role: every window records why
         return [_store_failed(engine, d.id, w, 0, _error_text(exc)) for w in (windows or d.windows)]
     with raw:
-        conn = CutConnection(raw, ctx.statement_timeout, f"cuts/{d.path.name}")
+        conn = CutConnection(raw, ctx.statement_timeout, f"cuts/{d.path.name}", app=engine)
         for window in windows or d.windows:
             started = time.monotonic()
             try:

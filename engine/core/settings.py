@@ -274,12 +274,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "schedule_segments", "HEARTBEAT_SCHEDULE_SEGMENTS", "30 4 * * *",
-        "When the daily client-segment snapshot runs (a no-op until segments exist); cron, UTC.",
+        "When the daily client-segment snapshot runs (clients per segment, engine/audit/segments.py); cron, UTC.",
         _cron, "use a 5-field cron expression such as '30 4 * * *'",
     ),
     Setting(
         "schedule_audit", "HEARTBEAT_SCHEDULE_AUDIT", "45 4 * * *",
-        "When audit cut snapshots are refreshed (a no-op until audit cuts exist); cron, UTC.",
+        "When audit cut snapshots are refreshed (every cut × window); cron, UTC.",
         _cron, "use a 5-field cron expression such as '45 4 * * *'",
     ),
     Setting(

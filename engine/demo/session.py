@@ -86,7 +86,10 @@ def prepare(rt: Runtime, console: Console, *, scale: float = DEFAULT_SCALE) -> D
                 console.print(f"  [yellow]{state.error}[/]", markup=True)
         else:
             console.print(f"[green]✓[/] a refresh was already running (job {started.job_id})")
-        # The audit pages read snapshots only; the daily job would fill them at 04:45 — the demo does it now.
+        # The audit pages read snapshots only; the daily jobs would fill them at 04:30 and 04:45 — the demo
+        # does it now, segments first since the client_segments cut draws their history.
+        with console.status("counting the client segments…"):
+            console.print(f"[green]✓[/] {wiring.client_segments(rt.settings, rt.db)()}")
         with console.status("computing the audit cuts…"):
             done = wiring.audit_snapshots(rt.settings, rt.db)()
         console.print(f"[green]✓[/] audit cuts: {done}")

@@ -12,7 +12,7 @@ from typing import Callable
 
 from engine import alerts, ingest
 from engine.audit import read as audit_read
-from engine.audit import snapshots
+from engine.audit import segments, snapshots
 from engine.core.db import Database
 from engine.core.settings import Settings
 from engine.metrics.compute import ComputeContext
@@ -44,6 +44,14 @@ def audit_snapshots(settings: Settings, db: Database) -> Callable[[], str]:
     return run
 
 
+def client_segments(settings: Settings, db: Database) -> Callable[[], str]:
+    """The daily segment job: count the clients per segment today (engine/audit/segments.py)."""
+    def run() -> str:
+        days = segments.snapshot(ComputeContext.from_settings(settings, db))
+        return f"client segments counted for {len(days)} day(s), up to {days[-1].isoformat()}"
+    return run
+
+
 def cut_recompute(settings: Settings, db: Database) -> Callable[[int, list], None]:
     """After-compute hook: recompute the cuts that explain a metric now red or amber, so the drill-down of a
     live incident is never a day old (beside alert evaluation; a failure is logged, never fails the job)."""
@@ -63,4 +71,4 @@ def cut_recompute(settings: Settings, db: Database) -> Callable[[int, list], Non
 def scheduled_jobs(settings: Settings, db: Database) -> list[ScheduledJob]:
     """The schedules of a Heartbeat process; each refresh gets a context from ``refresh_context``."""
     return default_jobs(settings, db, lambda: refresh_context(settings, db),
-                        audit=audit_snapshots(settings, db))
+                        audit=audit_snapshots(settings, db), segments=client_segments(settings, db))

@@ -194,6 +194,21 @@ class AuditCutSnapshot(HeartbeatTable, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
 
 
+CLIENT_SEGMENTS = ("new", "active", "high-value", "dormant", "in arrears")
+
+
+class ClientSegmentDay(HeartbeatTable, table=True):
+    """Clients per segment at the end of a day (engine/audit/segments.py defines the segments)."""
+
+    __tablename__ = "client_segment_day"
+    __table_args__ = (CheckConstraint(_in("segment", CLIENT_SEGMENTS), name="client_segment_day_segment"),)
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    segment: str = Field(sa_column=Column(Text, primary_key=True))
+    clients: int = Field(sa_column=Column(Integer, nullable=False))
+    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+
+
 JOB_STATES = ("running", "succeeded", "partial", "failed", "abandoned")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from engine import ingest
-from engine.audit import files, kinds, read, snapshots
+from engine.audit import files, kinds, read, segments, snapshots
 from engine.audit.snapshots import SnapshotResult
 from engine.core.db import Database
 from engine.demo import INCIDENTS, build_demo, serve_rates
@@ -41,6 +41,7 @@ class Landed:
     marts: str
     ctx: ComputeContext
     results: dict[tuple[str, str], SnapshotResult]
+    seeded: list
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +62,9 @@ def landed(server: Database, tmp_path_factory) -> Landed:
             assert all(o.status == "succeeded" for o in outcomes), [o.error for o in outcomes]
             registry.sync(app.engine(), ROOT / "metrics")
             ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=1)
+            seeded = segments.snapshot(ctx)  # first, as the demo does: the client_segments cut draws it
             results = {(r.cut_id, r.window): r for r in snapshots.refresh(ctx, folder=CUTS_DIR)}
-            yield Landed(app, marts, ctx, results)
+            yield Landed(app, marts, ctx, results, seeded)
     finally:
         for name in report.databases.values():
             server.drop_database(name)
@@ -134,3 +136,31 @@ def test_a_failing_cut_keeps_its_last_good_snapshot(landed: Landed, server: Data
         assert after["payload"] == before["payload"] and after["computed_at"] == before["computed_at"]
         assert "no_such_table" in after["error"]
         assert all(r.ok for r in results if r.cut_id == "fx_file_vs_api")
+
+
+def _approved_clients(landed: Landed) -> int:
+    with landed.ctx.connect() as conn:
+        return conn.execute("SELECT count(DISTINCT client_profile_id) FROM webbank_core.client_profile_state_log "
+                            "WHERE profile_state = 'approved'").fetchone()[0]
+
+
+def test_client_segments_partition_the_approved_clients_and_keep_history(landed: Landed) -> None:
+    assert len(landed.seeded) == segments.SEED_WEEKS + 1  # an empty table: the weekly seed, then today
+    history = segments.history(landed.app.engine(), 120)
+    by_day: dict = {}
+    for day, segment, clients in history:
+        by_day.setdefault(day, {})[segment] = clients
+    assert sorted(by_day) == sorted(landed.seeded)
+    today = by_day[landed.seeded[-1]]
+    assert set(today) == set(segments.SEGMENTS)
+    assert sum(today.values()) == _approved_clients(landed)  # exclusive segments: each client counted once
+    assert today["in arrears"] >= 1 and today["active"] > 0  # the planted company stopped paying
+    again = segments.snapshot(landed.ctx)  # the daily job: today only, the history stays
+    assert again == [landed.seeded[-1]] and len(segments.history(landed.app.engine(), 120)) == len(history)
+
+
+def test_the_segment_cut_draws_the_daily_table(landed: Landed) -> None:
+    cut = read.cut(landed.app.engine(), "client_segments")
+    payload = cut["snapshots"]["90d"]["payload"]
+    days = sorted({d.isoformat() for d, _, _ in segments.history(landed.app.engine(), 90)})
+    assert payload["x"] == days and [s["name"] for s in payload["series"]] == list(segments.SEGMENTS)

@@ -10,6 +10,7 @@ def test_audit_and_segment_jobs_are_scheduled(settings, db):
     assert jobs["audit"].cron == "45 4 * * *"
     assert jobs["segments"].cron == "30 4 * * *"
     assert jobs["audit"].run.__qualname__.startswith("audit_snapshots")
+    assert jobs["segments"].run.__qualname__.startswith("client_segments")
 
 
 def test_refresh_recomputes_the_cuts_of_red_and_amber_metrics_after_compute(settings, db):
