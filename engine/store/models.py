@@ -47,15 +47,15 @@ VERIFICATION_STATES = ("unverified", "verified")
 BENCHMARK_KINDS = ("none", "rolling_stat")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
+def one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _ts(**kwargs: Any) -> Column:
+def timestamp(**kwargs: Any) -> Column:
     return Column(DateTime(timezone=True), **kwargs)
 
 
-def _json(**kwargs: Any) -> Column:
+def jsonb(**kwargs: Any) -> Column:
     return Column(JSONB, **kwargs)
 
 
@@ -74,11 +74,11 @@ class MetricRegistry(HeartbeatTable, table=True):
 
     __tablename__ = "metric_registry"
     __table_args__ = (
-        CheckConstraint(_in("period", PERIODS), name="metric_registry_period"),
-        CheckConstraint(_in("direction", DIRECTIONS), name="metric_registry_direction"),
-        CheckConstraint(_in("unit", UNITS), name="metric_registry_unit"),
-        CheckConstraint(_in("benchmark_kind", BENCHMARK_KINDS), name="metric_registry_benchmark_kind"),
-        CheckConstraint(_in("verification_state", VERIFICATION_STATES), name="metric_registry_verification"),
+        CheckConstraint(one_of("period", PERIODS), name="metric_registry_period"),
+        CheckConstraint(one_of("direction", DIRECTIONS), name="metric_registry_direction"),
+        CheckConstraint(one_of("unit", UNITS), name="metric_registry_unit"),
+        CheckConstraint(one_of("benchmark_kind", BENCHMARK_KINDS), name="metric_registry_benchmark_kind"),
+        CheckConstraint(one_of("verification_state", VERIFICATION_STATES), name="metric_registry_verification"),
     )
 
     id: str = Field(sa_column=Column(Text, primary_key=True))
@@ -86,7 +86,7 @@ class MetricRegistry(HeartbeatTable, table=True):
     how_to_read: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     methodology: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     sources: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    source_schemas: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    source_schemas: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
     value_sql: str = Field(sa_column=Column(Text, nullable=False))
     history_sql: str | None = Field(default=None, sa_column=Column(Text))
     period: str = Field(sa_column=Column(Text, nullable=False))
@@ -95,34 +95,34 @@ class MetricRegistry(HeartbeatTable, table=True):
     direction: str = Field(sa_column=Column(Text, nullable=False))
     benchmark_kind: str = Field(default="none", sa_column=Column(Text, nullable=False, server_default="none"))
     benchmark_window_days: int | None = Field(default=None, sa_column=Column(Integer))
-    tags: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
-    related_cuts: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    tags: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
+    related_cuts: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
     # The thresholds as the file last stated them: an operator edit wins until
     # the file's value changes again.
-    file_thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    file_thresholds: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
 
     norm_value: float | None = Field(default=None, sa_column=Column(Float))
     alert_value: float | None = Field(default=None, sa_column=Column(Float))
     target_value: float | None = Field(default=None, sa_column=Column(Float))
     target_due_date: date | None = Field(default=None, sa_column=Column(Date))
-    threshold_set_by: dict[str, str] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    threshold_set_by: dict[str, str] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
 
     benchmark_mean: float | None = Field(default=None, sa_column=Column(Float))
     benchmark_stddev: float | None = Field(default=None, sa_column=Column(Float))
-    benchmark_computed_at: datetime | None = Field(default=None, sa_column=_ts())
+    benchmark_computed_at: datetime | None = Field(default=None, sa_column=timestamp())
 
     owner: str | None = Field(default=None, sa_column=Column(Text))
     verification_state: str = Field(
         default="unverified", sa_column=Column(Text, nullable=False, server_default="unverified")
     )
     verified_by: str | None = Field(default=None, sa_column=Column(Text))
-    verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    verified_at: datetime | None = Field(default=None, sa_column=timestamp())
     verified_hash: str | None = Field(default=None, sa_column=Column(Text))
 
     config_hash: str = Field(sa_column=Column(Text, nullable=False))
     definition_hash: str = Field(sa_column=Column(Text, nullable=False))
-    synced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=False, server_default=func.now()))
-    retired_at: datetime | None = Field(default=None, sa_column=_ts())
+    synced_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=False, server_default=func.now()))
+    retired_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class MetricHistory(HeartbeatTable, table=True):
@@ -138,8 +138,8 @@ class MetricHistory(HeartbeatTable, table=True):
     day: date = Field(sa_column=Column(Date, primary_key=True))
     value: float | None = Field(default=None, sa_column=Column(Float))
     status: str = Field(sa_column=Column(Text, nullable=False))
-    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    source_as_of: datetime | None = Field(default=None, sa_column=_ts())
+    computed_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    source_as_of: datetime | None = Field(default=None, sa_column=timestamp())
     duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
     error: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -150,7 +150,7 @@ class AuditCutRegistry(HeartbeatTable, table=True):
 
     __tablename__ = "audit_cut_registry"
     __table_args__ = (
-        CheckConstraint(_in("verification_state", VERIFICATION_STATES), name="audit_cut_registry_verification"),
+        CheckConstraint(one_of("verification_state", VERIFICATION_STATES), name="audit_cut_registry_verification"),
     )
 
     id: str = Field(sa_column=Column(Text, primary_key=True))
@@ -161,9 +161,9 @@ class AuditCutRegistry(HeartbeatTable, table=True):
     kind: str = Field(default="table", sa_column=Column(Text, nullable=False, server_default="table"))
     prose_before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     prose_after: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    windows: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
-    metrics: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
-    source_schemas: list[str] = Field(default_factory=list, sa_column=_json(nullable=False, server_default="[]"))
+    windows: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
+    metrics: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
+    source_schemas: list[str] = Field(default_factory=list, sa_column=jsonb(nullable=False, server_default="[]"))
     # The owner the file last stated: an operator's owner wins until the file changes it again.
     file_owner: str | None = Field(default=None, sa_column=Column(Text))
     module: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -172,10 +172,10 @@ class AuditCutRegistry(HeartbeatTable, table=True):
         default="unverified", sa_column=Column(Text, nullable=False, server_default="unverified")
     )
     verified_by: str | None = Field(default=None, sa_column=Column(Text))
-    verified_at: datetime | None = Field(default=None, sa_column=_ts())
+    verified_at: datetime | None = Field(default=None, sa_column=timestamp())
     config_hash: str = Field(sa_column=Column(Text, nullable=False))
-    synced_at: datetime | None = Field(default=None, sa_column=_ts(nullable=False, server_default=func.now()))
-    retired_at: datetime | None = Field(default=None, sa_column=_ts())
+    synced_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=False, server_default=func.now()))
+    retired_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class AuditCutSnapshot(HeartbeatTable, table=True):
@@ -187,9 +187,9 @@ class AuditCutSnapshot(HeartbeatTable, table=True):
         sa_column=Column(Text, ForeignKey("audit_cut_registry.id", ondelete="CASCADE"), primary_key=True)
     )
     window_key: str = Field(sa_column=Column(Text, primary_key=True))
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False))
-    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    source_as_of: datetime | None = Field(default=None, sa_column=_ts())
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False))
+    computed_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    source_as_of: datetime | None = Field(default=None, sa_column=timestamp())
     duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
     error: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -201,12 +201,12 @@ class ClientSegmentDay(HeartbeatTable, table=True):
     """Clients per segment at the end of a day (engine/audit/segments.py defines the segments)."""
 
     __tablename__ = "client_segment_day"
-    __table_args__ = (CheckConstraint(_in("segment", CLIENT_SEGMENTS), name="client_segment_day_segment"),)
+    __table_args__ = (CheckConstraint(one_of("segment", CLIENT_SEGMENTS), name="client_segment_day_segment"),)
 
     day: date = Field(sa_column=Column(Date, primary_key=True))
     segment: str = Field(sa_column=Column(Text, primary_key=True))
     clients: int = Field(sa_column=Column(Integer, nullable=False))
-    computed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    computed_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
 
 
 JOB_STATES = ("running", "succeeded", "partial", "failed", "abandoned")
@@ -217,23 +217,23 @@ class RefreshJob(HeartbeatTable, table=True):
 
     __tablename__ = "refresh_job"
     __table_args__ = (
-        CheckConstraint(_in("status", JOB_STATES), name="refresh_job_status"),
+        CheckConstraint(one_of("status", JOB_STATES), name="refresh_job_status"),
         Index("refresh_job_started_at", "started_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     trigger: str = Field(sa_column=Column(Text, nullable=False))
-    requested: list[str] | str = Field(default="all", sa_column=_json(nullable=False))
+    requested: list[str] | str = Field(default="all", sa_column=jsonb(nullable=False))
     status: str = Field(default="running", sa_column=Column(Text, nullable=False, server_default="running"))
     phase: str = Field(default="queued", sa_column=Column(Text, nullable=False, server_default="queued"))
     step: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     current_item: str | None = Field(default=None, sa_column=Column(Text))
-    source_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
-    metric_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
-    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    heartbeat_at: datetime | None = Field(default=None, sa_column=_ts())
-    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    source_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
+    metric_outcomes: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
+    started_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    heartbeat_at: datetime | None = Field(default=None, sa_column=timestamp())
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp())
     error: str | None = Field(default=None, sa_column=Column(Text))
     pid: int | None = Field(default=None, sa_column=Column(Integer))
     host: str | None = Field(default=None, sa_column=Column(Text))
@@ -249,10 +249,10 @@ class RegistryChange(HeartbeatTable, table=True):
     entity: str = Field(default="metric", sa_column=Column(Text, nullable=False, server_default="metric"))
     entity_id: str = Field(sa_column=Column(Text, nullable=False))
     field_name: str = Field(sa_column=Column("field", Text, nullable=False))
-    old_value: Any = Field(default=None, sa_column=_json())
-    new_value: Any = Field(default=None, sa_column=_json())
+    old_value: Any = Field(default=None, sa_column=jsonb())
+    new_value: Any = Field(default=None, sa_column=jsonb())
     changed_by: str = Field(sa_column=Column(Text, nullable=False))
-    changed_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    changed_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
     note: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -268,7 +268,7 @@ class SourceSync(HeartbeatTable, table=True):
 
     __tablename__ = "source_sync"
     __table_args__ = (
-        CheckConstraint(_in("status", SYNC_STATES), name="source_sync_status"),
+        CheckConstraint(one_of("status", SYNC_STATES), name="source_sync_status"),
         Index("source_sync_latest", "source", "schema_name", "started_at"),
     )
 
@@ -277,18 +277,18 @@ class SourceSync(HeartbeatTable, table=True):
     schema_name: str = Field(sa_column=Column(Text, nullable=False))
     dataset: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="running", sa_column=Column(Text, nullable=False, server_default="running"))
-    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    started_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp())
     duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
     # {table: {"rows": n, "disposition": "merge|append|replace"}}
-    tables: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
+    tables: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
     rows_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     error: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     pid: int | None = Field(default=None, sa_column=Column(Integer))
     # For feeds (sources.FRESHNESS_FROM_DATA): the newest row landed. A feed that stopped
     # delivering still syncs successfully; its data says how current it really is.
-    data_as_of: datetime | None = Field(default=None, sa_column=_ts())
+    data_as_of: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class SchedulerLeader(HeartbeatTable, table=True):
@@ -299,8 +299,8 @@ class SchedulerLeader(HeartbeatTable, table=True):
     id: int = Field(default=1, sa_column=Column(Integer, primary_key=True))
     pid: int = Field(sa_column=Column(Integer, nullable=False))
     host: str = Field(sa_column=Column(Text, nullable=False))
-    since: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    heartbeat_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    since: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    heartbeat_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
 
 
 class SchedulerRun(HeartbeatTable, table=True):
@@ -311,8 +311,8 @@ class SchedulerRun(HeartbeatTable, table=True):
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     job: str = Field(sa_column=Column(Text, nullable=False))
-    started_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    finished_at: datetime | None = Field(default=None, sa_column=_ts())
+    started_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp())
     outcome: str | None = Field(default=None, sa_column=Column(Text))
     detail: str | None = Field(default=None, sa_column=Column(Text))
 
@@ -326,8 +326,8 @@ class Screen(HeartbeatTable, table=True):
     path: str = Field(default="/", sa_column=Column(Text, nullable=False, server_default="/"))
     kiosk: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default="false"))
     user_agent: str | None = Field(default=None, sa_column=Column(Text))
-    first_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    last_seen: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
+    first_seen: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    last_seen: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
 
 
 class ReadModelVersion(HeartbeatTable, table=True):
@@ -340,86 +340,3 @@ class ReadModelVersion(HeartbeatTable, table=True):
 
     id: int = Field(default=1, sa_column=Column(Integer, primary_key=True))
     version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
-
-
-ALERT_KINDS = ("value", "error", "stale")
-ALERT_STATES = ("ok", "pending", "firing", "resolved")
-OUTBOX_STATES = ("pending", "sent", "dead", "skipped")
-
-
-class AlertState(HeartbeatTable, table=True):
-    """One row per alert subject: a metric's value, a metric's errors, or a (source, schema)'s staleness.
-
-    Written by the evaluation after each refresh, in the same transaction as
-    the outbox rows its transitions produce.
-    """
-
-    __tablename__ = "alert_state"
-    __table_args__ = (
-        CheckConstraint(_in("kind", ALERT_KINDS), name="alert_state_kind"),
-        CheckConstraint(_in("state", ALERT_STATES), name="alert_state_state"),
-    )
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-    kind: str = Field(sa_column=Column(Text, nullable=False))
-    subject: str = Field(sa_column=Column(Text, nullable=False))
-    state: str = Field(default="ok", sa_column=Column(Text, nullable=False, server_default="ok"))
-    severity: str | None = Field(default=None, sa_column=Column(Text))
-    bad_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    good_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    episode: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    reminders: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    since: datetime | None = Field(default=None, sa_column=_ts())
-    fired_at: datetime | None = Field(default=None, sa_column=_ts())
-    resolved_at: datetime | None = Field(default=None, sa_column=_ts())
-    last_notified_at: datetime | None = Field(default=None, sa_column=_ts())
-    suppressed_by: str | None = Field(default=None, sa_column=Column(Text))
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False, server_default="{}"))
-    acked_by: str | None = Field(default=None, sa_column=Column(Text))
-    ack_comment: str | None = Field(default=None, sa_column=Column(Text))
-    acked_until: datetime | None = Field(default=None, sa_column=_ts())
-    updated_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-
-
-class AlertOutbox(HeartbeatTable, table=True):
-    """One notification for one channel; the dispatcher sends it (at least once) or dead-letters it."""
-
-    __tablename__ = "alert_outbox"
-    __table_args__ = (
-        CheckConstraint(_in("status", OUTBOX_STATES), name="alert_outbox_status"),
-        Index("alert_outbox_idempotency", "idempotency_key", "channel", unique=True),
-        Index("alert_outbox_due", "status", "next_attempt_at"),
-    )
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    idempotency_key: str = Field(sa_column=Column(Text, nullable=False))
-    alert_key: str | None = Field(default=None, sa_column=Column(Text))
-    transition: str = Field(sa_column=Column(Text, nullable=False))
-    channel: str = Field(sa_column=Column(Text, nullable=False))
-    payload: dict[str, Any] = Field(default_factory=dict, sa_column=_json(nullable=False))
-    status: str = Field(default="pending", sa_column=Column(Text, nullable=False, server_default="pending"))
-    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    next_attempt_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    sent_at: datetime | None = Field(default=None, sa_column=_ts())
-
-
-class AlertSilence(HeartbeatTable, table=True):
-    """A silence of a metric or of every metric with a tag, until ``ends_at`` (never open-ended)."""
-
-    __tablename__ = "alert_silence"
-    __table_args__ = (
-        CheckConstraint("(metric_id IS NULL) <> (tag IS NULL)", name="alert_silence_one_target"),
-        CheckConstraint("ends_at > created_at", name="alert_silence_ends_after_start"),
-    )
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    metric_id: str | None = Field(default=None, sa_column=Column(Text))
-    tag: str | None = Field(default=None, sa_column=Column(Text))
-    reason: str = Field(sa_column=Column(Text, nullable=False))
-    created_by: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(sa_column=_ts(nullable=False, server_default=func.now()))
-    ends_at: datetime = Field(sa_column=_ts(nullable=False))
-    expiry_notified_at: datetime | None = Field(default=None, sa_column=_ts())
