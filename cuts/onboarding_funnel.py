@@ -13,7 +13,7 @@ META = {
     "windows": ["30d", "90d", "180d"],
     "window_default": "90d",
     "owner": "growth@satchel.example",
-    "prose_before": "Clients who signed up in the window, and how far each got.",
+    "prose_before": "Clients who signed up in the window, and how far each got: every step counts only those who also passed the steps before it.",
     "prose_after": (
         "The biggest drop between two steps is where onboarding leaks. A drop at *approved* is KYC "
         "(see the decisions on the clients page); a drop at *first card* is card issuing."
@@ -22,6 +22,8 @@ META = {
 
 
 def compute(conn, *, window: str) -> dict:
+    # A funnel is cumulative: a client who paid without a card has not passed "first card", so is not
+    # counted at "first payment" either (else the last bar can outgrow the one before it).
     [row] = conn.rows(f"""
         WITH signed AS (
             SELECT id FROM webbank_core.client_profile WHERE create_time >= now() - interval '{days(window)} days'
@@ -40,7 +42,7 @@ def compute(conn, *, window: str) -> dict:
         )
         SELECT (SELECT count(*) FROM signed), count(*) FILTER (WHERE st.kyc), count(*) FILTER (WHERE st.approved),
                count(*) FILTER (WHERE st.approved AND c.id IS NOT NULL),
-               count(*) FILTER (WHERE st.approved AND p.id IS NOT NULL)
+               count(*) FILTER (WHERE st.approved AND c.id IS NOT NULL AND p.id IS NOT NULL)
         FROM states AS st LEFT JOIN carded AS c USING (id) LEFT JOIN paying AS p USING (id)
     """)
     labels = ["Signed up", "KYC submitted", "Approved", "First card", "First payment"]
