@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.api.deps import CutId, Json, require_operator, require_reader, runtime_of
 from engine.audit import edits, read, snapshots
 from engine.audit.windows import WINDOW_PATTERN
-from engine.core.errors import ConfigError
+from engine.core.errors import ConfigError, FieldRejected
 from engine.metrics.compute import ComputeContext
 from engine.metrics.edits import UNSET
 from engine.read.cards import metric_cards
@@ -48,7 +48,7 @@ def get_cut(request: Request, cut_id: CutId, window: Window = None) -> Json:
     cut = read.cut(engine, cut_id)
     chosen = window or cut["window_default"]
     if chosen not in cut["windows"]:
-        raise HTTPException(422, f"window: {cut_id} offers {', '.join(cut['windows'])}, not {chosen}")
+        raise FieldRejected("window", f"{cut_id} offers {', '.join(cut['windows'])}, not {chosen}")
     snapshots_by_window = cut.pop("snapshots")
     return Json({**cut, "window": chosen, "snapshot": snapshots_by_window.get(chosen),
                  "tiles": _tiles(request, cut["metrics"]), "changes": edits.changes(engine, cut_id)})
@@ -83,7 +83,7 @@ def patch_verification(request: Request, cut_id: CutId, edit: CutVerificationEdi
                        actor: str = Depends(require_operator)) -> Json:
     sent = edit.model_fields_set
     if not sent:
-        raise HTTPException(422, "send verification_state and/or owner")
+        raise FieldRejected("body", "send verification_state and/or owner")
     engine = runtime_of(request).db.engine()
     result = edits.set_verification(
         engine, cut_id, actor=actor,
