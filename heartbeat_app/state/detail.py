@@ -133,8 +133,9 @@ class DetailState(OperatorState):
         self.version += 1
 
     def _clear_messages(self) -> None:
+        # The edit messages belong to the metric shown; operator_message is about this browser's token and
+        # is set by the page-load check, which may answer before a second on_load (a reconnect) runs this.
         self.owner_message = self.verification_message = self.thresholds_message = self.saved_message = ""
-        self.operator_message = ""
 
     @rx.event
     async def load(self):

@@ -7,6 +7,7 @@ from sqlalchemy import text
 from engine.core.db import Database
 from engine.core.text import tame_text
 from engine.read import screens
+from tests.support.databases import scratch_database
 
 
 def test_client_text_loses_markup_controls_and_bidi_and_is_cut_short():
@@ -16,10 +17,13 @@ def test_client_text_loses_markup_controls_and_bidi_and_is_cut_short():
     assert tame_text("<>\x01", max_length=10) is None
 
 
-def test_screens_keep_tamed_text_and_expire(db: Database):
-    engine = db.engine()
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM heartbeat.screen"))
+def test_screens_keep_tamed_text_and_expire(server: Database):
+    # A database of its own: the session's is shared with the running app, whose screens other tests read.
+    with scratch_database(server, "hb_screens") as db:
+        _keep_tamed_text_and_expire(db.engine())
+
+
+def _keep_tamed_text_and_expire(engine) -> None:
     screens.beat(engine, "scr_fresh", path="/<img src=x>", kiosk=False, user_agent="<script>x</script>" * 50)
     screens.beat(engine, "scr_old", path="/", kiosk=True, user_agent="TV")
     with engine.begin() as conn:

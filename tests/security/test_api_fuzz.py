@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
+from sqlalchemy import text
 
 from engine import refresh
 from engine.core.settings import load_settings
@@ -59,6 +60,18 @@ def fuzzed(server, tmp_path_factory) -> Iterator[Fuzzed]:
         with ServedApi(rt) as served:
             spec = httpx.get(served.url + "/api/openapi.json", timeout=10).json()
             yield Fuzzed(served.url, schemathesis.openapi.from_dict(spec))
+        # Generated recompute requests start real refresh jobs in threads: let them end before the
+        # databases go, or they fail noisily in the next test's output.
+        _wait_for_jobs(db)
+
+
+def _wait_for_jobs(db, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.engine().connect() as conn:
+            if not conn.execute(text("SELECT count(*) FROM heartbeat.refresh_job WHERE status = 'running'")).scalar():
+                return
+        time.sleep(0.2)
 
 
 def _is_named(response: httpx.Response) -> str | None:
