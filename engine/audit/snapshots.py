@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
+import psycopg
 from sqlalchemy import text
 
 from engine.audit import kinds, registry
 from engine.audit.files import CUTS_DIR, CutDefinition
 from engine.audit.query import CutConnection
+from engine.core.db import Database
 from engine.ingest.ledger import source_as_of
 from engine.metrics.compute import ComputeContext
 from engine.metrics.sql import MetricSqlError
@@ -117,16 +120,32 @@ def refresh(ctx: ComputeContext, ids: Iterable[str] | None = None, *, folder: Pa
 
     Unknown ids raise ``registry.UnknownCut``; a window a cut does not offer is skipped for that cut.
     """
-    report = registry.sync(ctx.db.engine(), folder)
-    chosen = _chosen(report.definitions, ids)
-    results: list[SnapshotResult] = []
-    for d in chosen:
-        wanted = [w for w in (windows or d.windows) if w in d.windows]
-        for result in compute_cut(ctx, d, wanted):
-            results.append(result)
-            if on_result:
-                on_result(result)
+    with _one_at_a_time(ctx.db):
+        report = registry.sync(ctx.db.engine(), folder)
+        chosen = _chosen(report.definitions, ids)
+        results: list[SnapshotResult] = []
+        for d in chosen:
+            wanted = [w for w in (windows or d.windows) if w in d.windows]
+            for result in compute_cut(ctx, d, wanted):
+                results.append(result)
+                if on_result:
+                    on_result(result)
     return results
+
+
+SNAPSHOT_LOCK_KEY = 0x4842_4155  # "HBAU": one snapshot refresh at a time per database
+
+
+@contextmanager
+def _one_at_a_time(db: Database) -> Iterator[None]:
+    """Snapshot refreshes take turns across processes (the daily job, a refresh's red/amber recompute,
+    the API and the CLI): a second waits for the first rather than computing the same cuts beside it."""
+    conn = psycopg.connect(db.dsn(), autocommit=True, connect_timeout=10)
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SNAPSHOT_LOCK_KEY,))
+        yield
+    finally:
+        conn.close()  # closing the session releases the lock
 
 
 def _chosen(definitions: list[CutDefinition], ids: Iterable[str] | None) -> list[CutDefinition]:
