@@ -24,14 +24,16 @@ ATTENTION = ("red", "amber")
 
 
 def refresh_context(settings: Settings, db: Database, *, alerting: bool = True) -> RefreshContext:
-    """The refresh context of a Heartbeat process on ``db``; alert evaluation runs after compute."""
+    """The refresh context of a Heartbeat process on ``db``: after compute, the cuts behind red and amber
+    metrics are recomputed, then alerts are evaluated — in that order, so an alert quotes today's evidence
+    (and the very first alerts of a new installation have evidence at all)."""
+    hooks = (cut_recompute(settings, db),) + ((alerts.evaluator(settings, db),) if alerting else ())
     return RefreshContext(
         db=db,
         ingest=ingest.context_for(settings, db),
         compute=ComputeContext.from_settings(settings, db),
         metrics_dir=settings.metrics_dir,
-        after_compute=((alerts.evaluator(settings, db), cut_recompute(settings, db)) if alerting
-                       else (cut_recompute(settings, db),)),
+        after_compute=hooks,
     )
 
 
