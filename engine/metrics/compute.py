@@ -42,9 +42,10 @@ class ComputeContext:
         return cls(db, settings.marts_database, settings.metric_statement_timeout, settings.compute_workers,
                    settings.compute_database_url)
 
-    def connect(self) -> psycopg.Connection:
-        """A marts connection as the read-only compute role (MetricSqlError if there is none)."""
-        return connect_readonly(self.db, self.marts_database, self.compute_url)
+    def connect(self, *, sync_grants: bool = True) -> psycopg.Connection:
+        """A marts connection as the read-only compute role (MetricSqlError if there is none); newly landed
+        schemas are granted first unless this batch already did (``sync_grants=False``)."""
+        return connect_readonly(self.db, self.marts_database, self.compute_url, sync_grants=sync_grants)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,10 @@ def compute_many(
     """Compute the named (or all active) metrics on a pool, one marts connection per worker."""
     metrics = active_metrics(ctx.db.engine(), ids)
     local = threading.local()
+    try:
+        ctx.connect().close()  # newly landed schemas granted once per batch, not by every worker's connection
+    except (psycopg.OperationalError, MetricSqlError):
+        pass  # each metric's own attempt reports it
     connections: list[psycopg.Connection] = []
     lock = threading.Lock()
 
@@ -147,7 +152,7 @@ def compute_many(
         conn = getattr(local, "conn", None)
         if conn is None or conn.closed:
             try:
-                conn = ctx.connect()
+                conn = ctx.connect(sync_grants=False)
             except (psycopg.OperationalError, MetricSqlError):
                 return None  # compute_one opens its own and records the failure
             local.conn = conn

@@ -34,14 +34,15 @@ class MetricSqlError(HeartbeatError):
     """The metric's SQL failed or returned something that is not one number."""
 
 
-def connect_readonly(db: Database, marts: str, compute_url: str | None = None) -> psycopg.Connection:
+def connect_readonly(db: Database, marts: str, compute_url: str | None = None, *,
+                     sync_grants: bool = True) -> psycopg.Connection:
     """A new connection to ``marts`` as the compute role; the caller closes it.
 
     Raises MetricSqlError with a one-line fix when no safe role is available
     (Heartbeat refuses to run analyst SQL as a superuser).
     """
     try:
-        dsn = LOGINS.dsn(db, marts, compute_url)
+        dsn = LOGINS.dsn(db, marts, compute_url, sync_grants=sync_grants)
     except ComputeRoleError as exc:
         raise MetricSqlError(str(exc)) from exc
     except psycopg.OperationalError:

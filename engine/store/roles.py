@@ -138,8 +138,9 @@ class ComputeLogins:
         self._ready: dict[tuple[str, str, str], tuple[str, str, bool]] = {}
         self._lock = threading.Lock()
 
-    def dsn(self, db: Database, marts: str, compute_url: str | None = None) -> str:
-        """The libpq string metric SQL connects with; grants synced first. Contains credentials: never log it."""
+    def dsn(self, db: Database, marts: str, compute_url: str | None = None, *, sync_grants: bool = True) -> str:
+        """The libpq string metric SQL connects with; grants synced first unless the caller already did in this
+        batch (``sync_grants=False``). Contains credentials: never log it."""
         key = (db.url().render_as_string(hide_password=True), marts, compute_url or "")
         with self._lock:
             ready = self._ready.get(key)
@@ -147,7 +148,7 @@ class ComputeLogins:
                 ready = self._prepare(db, marts, compute_url)
                 self._ready[key] = ready
         dsn, role, manage = ready
-        if manage:
+        if manage and sync_grants:
             self._sync(db, marts, role)
         return dsn
 
