@@ -82,14 +82,3 @@ def cuts_for_metric(engine: Engine, metric_id: str) -> list[dict[str, Any]]:
 
 
 _PAGE_ORDER = {p: i for i, p in enumerate(PAGES)}
-
-
-def first_cuts(engine: Engine) -> dict[str, dict[str, str]]:
-    """metric id → the first cut that explains it (``id``, ``page``, ``title``): what a tile offers. One read."""
-    first: dict[str, dict[str, Any]] = {}
-    for c in registry(engine):
-        for rank, metric_id in enumerate(c["metrics"] or []):
-            key = (rank, _PAGE_ORDER[c["page"]], c["position"])
-            if metric_id not in first or key < first[metric_id]["_key"]:
-                first[metric_id] = {"id": c["id"], "page": c["page"], "title": c["title"], "_key": key}
-    return {m: {k: v for k, v in c.items() if k != "_key"} for m, c in first.items()}

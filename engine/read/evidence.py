@@ -2,8 +2,9 @@
 
 Read from ``heartbeat.audit_cut_registry`` and ``heartbeat.audit_cut_snapshot``
 only (no marts, no ``engine.audit`` import: alerting may read, not compute).
-"First" is the order a tile uses (engine/audit/read.py ``first_cuts``): the
-metric's rank in the cut's ``metrics``, then page, then position. Only a
+"First" is one rule for tiles and alerts (``first_cuts`` and
+``first_cut_evidence``): the metric's rank in the cut's ``metrics``, then
+page, then position. Only a
 ``table`` payload has rows worth quoting; other kinds give the link and their
 headline.
 """
@@ -18,18 +19,28 @@ MAX_ROWS = 5
 MAX_COLUMNS = 4
 MAX_CELL = 40
 
-# Page order as in engine/audit/files.PAGES (overview, clients, journeys).
-_FIRST = text(
-    """
-    SELECT DISTINCT ON (m.metric_id) m.metric_id, r.id, r.page, r.title, r.window_default, s.payload
+# The one rule for "a metric's first cut" (what its tile links and its alert quotes): the metric's rank in
+# the cut's ``metrics``, then the page (as engine/audit/files.PAGES orders them), then the position on it.
+_FIRST_SQL = """
+    SELECT DISTINCT ON (m.metric_id) m.metric_id, r.id, r.page, r.title, r.window_default{payload}
     FROM heartbeat.audit_cut_registry AS r
     CROSS JOIN LATERAL jsonb_array_elements_text(r.metrics) WITH ORDINALITY AS m(metric_id, rank)
-    LEFT JOIN heartbeat.audit_cut_snapshot AS s ON s.cut_id = r.id AND s.window_key = r.window_default
-    WHERE r.retired_at IS NULL AND m.metric_id = ANY(:ids)
+    {snapshot}
+    WHERE r.retired_at IS NULL{only}
     ORDER BY m.metric_id, m.rank, CASE r.page WHEN 'overview' THEN 0 WHEN 'clients' THEN 1 ELSE 2 END,
              r.position, r.id
-    """
-)
+"""
+_FIRST = text(_FIRST_SQL.format(payload="", snapshot="", only=""))
+_FIRST_WITH_PAYLOAD = text(_FIRST_SQL.format(
+    payload=", s.payload",
+    snapshot="LEFT JOIN heartbeat.audit_cut_snapshot AS s ON s.cut_id = r.id AND s.window_key = r.window_default",
+    only=" AND m.metric_id = ANY(:ids)"))
+
+
+def first_cuts(engine: Engine) -> dict[str, dict[str, str]]:
+    """metric id → its first cut (``id``, ``page``, ``title``): what a tile offers. One read, no payloads."""
+    with engine.connect() as conn:
+        return {row.metric_id: {"id": row.id, "page": row.page, "title": row.title} for row in conn.execute(_FIRST)}
 
 
 def _cell(value: Any) -> str:
@@ -57,7 +68,7 @@ def first_cut_evidence(engine: Engine, metric_ids: list[str], link_base: str) ->
     if not metric_ids:
         return {}
     with engine.connect() as conn:
-        found = conn.execute(_FIRST, {"ids": list(metric_ids)}).mappings().all()
+        found = conn.execute(_FIRST_WITH_PAYLOAD, {"ids": list(metric_ids)}).mappings().all()
     evidence = {}
     for row in found:
         payload = row["payload"] or None

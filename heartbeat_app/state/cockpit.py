@@ -21,9 +21,9 @@ import reflex as rx
 
 from engine import runtime
 from engine.alerts import silences
-from engine.audit import read as audit_read
 from engine.read import jobs, screens
 from engine.read.cards import metric_cards
+from engine.read.evidence import first_cuts
 from heartbeat_app import sessions
 from heartbeat_app.app import app
 from heartbeat_app.display import cockpit, tiles
@@ -53,7 +53,7 @@ def _snapshot(page: int) -> dict:
         log.warning("reading alert marks failed", exc_info=True)
         marks = {}
     try:
-        cuts = audit_read.first_cuts(engine)
+        cuts = first_cuts(engine)
     except Exception:  # the cut links are a decoration too
         log.warning("reading the audit cut registry failed", exc_info=True)
         cuts = {}
