@@ -14,21 +14,17 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import psycopg
 import pytest
 
 from engine.core.db import Database, open_database
 from engine.core.settings import Settings, load_settings
-from engine.ingest import IngestContext
-from engine.metrics.compute import ComputeContext
-from engine.refresh import RefreshContext
 from engine.store import migrations
 from tests.support.databases import scratch_database
 from tests.support.factories import MetricFolder
 from tests.support.mail_server import MailServer
 from tests.support.receiver import Receiver
 from tests.support.served_api import TOKEN
-from tests.support.worlds import RefreshEnv, World
+from tests.support.worlds import RefreshEnv, World, refresh_world
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
@@ -107,24 +103,8 @@ def world(server: Database, tmp_path: Path) -> Iterator[World]:
 @pytest.fixture()
 def refresh_env(server: Database, tmp_path: Path) -> Iterator[RefreshEnv]:
     """A refreshable world per test (see RefreshEnv): the refresh and alert-delivery tests run real refreshes on it."""
-    prefix = f"r{uuid.uuid4().hex[:8]}_"
-    with (scratch_database(server, "hb_refresh") as db,
-          scratch_database(server, "hb_marts", migrate=False) as marts,
-          scratch_database(server, prefix, migrate=False, name=prefix + "webbank") as source):
-        with psycopg.connect(source.dsn(), autocommit=True) as conn:
-            conn.execute("CREATE SCHEMA core")
-            conn.execute("CREATE TABLE core.payment (id int PRIMARY KEY, state text, update_time timestamptz NOT NULL)")
-            conn.execute("INSERT INTO core.payment SELECT g, CASE WHEN g % 10 = 0 THEN 'declined' ELSE 'approved' END, "
-                         "now() FROM generate_series(1, 500) g")
-        folder = MetricFolder(tmp_path / "metrics")
-        ctx = RefreshContext(
-            db,
-            IngestContext(db=db, marts_database=marts.app_database, pipelines_dir=tmp_path / "dlt",
-                          source_database_prefix=prefix),
-            ComputeContext(db, marts.app_database, statement_timeout=30.0, workers=2),
-            folder.path,
-        )
-        yield RefreshEnv(ctx, folder)
+    with refresh_world(server, tmp_path) as world:
+        yield world
 
 
 @pytest.fixture()

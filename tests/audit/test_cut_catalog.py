@@ -11,23 +11,20 @@ The demo is built and landed once per module, as in tests/metrics/test_metric_ca
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from engine import ingest
 from engine.audit import files, kinds, read, segments, snapshots
 from engine.audit.snapshots import SnapshotResult
 from engine.core.db import Database
-from engine.demo import INCIDENTS, build_demo, serve_rates
+from engine.demo import INCIDENTS
 from engine.demo.plan import ARREARS_COMPANY, ARREARS_MONTHS
-from engine.ingest import IngestContext
 from engine.metrics import registry
 from engine.metrics.compute import ComputeContext
-from tests.metrics.test_metric_catalog import INCIDENT_METRICS
 from tests.support.databases import scratch_database
+from tests.support.demo import INCIDENT_METRICS, METRICS_DIR, landed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 CUTS_DIR = ROOT / "cuts"
@@ -46,28 +43,11 @@ class Landed:
 
 @pytest.fixture(scope="module")
 def landed(server: Database, tmp_path_factory) -> Landed:
-    prefix = f"t{uuid.uuid4().hex[:8]}_cut_"
-    report = build_demo(server, files_dir=Path(tmp_path_factory.mktemp("cut-demo")), scale=0.05, prefix=prefix)
-    try:
-        with (scratch_database(server, prefix, name=prefix + "app") as app,
-              scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts_db,
-              serve_rates(report.files_dir) as api):
-            marts = marts_db.app_database
-            ingest_ctx = IngestContext(
-                db=app, marts_database=marts, pipelines_dir=Path(tmp_path_factory.mktemp("cut-dlt")),
-                source_database_prefix=prefix,
-                locations={"currency_rate": api.url, "currency_rate_files": str(report.files_dir / "currency_rates")},
-            )
-            outcomes = list(ingest.run_many(ingest.plan(None), ingest_ctx))
-            assert all(o.status == "succeeded" for o in outcomes), [o.error for o in outcomes]
-            registry.sync(app.engine(), ROOT / "metrics")
-            ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=1)
-            seeded = segments.snapshot(ctx)  # first, as the demo does: the client_segments cut draws it
-            results = {(r.cut_id, r.window): r for r in snapshots.refresh(ctx, folder=CUTS_DIR)}
-            yield Landed(app, marts, ctx, results, seeded)
-    finally:
-        for name in report.databases.values():
-            server.drop_database(name)
+    with landed_demo(server, tmp_path_factory, "cut") as demo:
+        ctx = ComputeContext(demo.app, demo.marts, statement_timeout=60.0, workers=1)
+        seeded = segments.snapshot(ctx)  # first, as the demo does: the client_segments cut draws it
+        results = {(r.cut_id, r.window): r for r in snapshots.refresh(ctx, folder=CUTS_DIR)}
+        yield Landed(demo.app, demo.marts, ctx, results, seeded)
 
 
 def _definition(path: Path) -> files.CutDefinition:
@@ -122,7 +102,7 @@ def test_a_failing_cut_keeps_its_last_good_snapshot(landed: Landed, server: Data
     (folder / "collateral_arrears.py").write_text(good)
     (folder / "fx_file_vs_api.py").write_text((CUTS_DIR / "fx_file_vs_api.py").read_text())
     with scratch_database(server, "t_cutfail") as app:
-        registry.sync(app.engine(), ROOT / "metrics")
+        registry.sync(app.engine(), METRICS_DIR)
         ctx = ComputeContext(app, landed.marts, statement_timeout=60.0, workers=1)
         assert all(r.ok for r in snapshots.refresh(ctx, folder=folder))
         before = read.cut(app.engine(), "collateral_arrears")["snapshots"]["180d"]

@@ -13,35 +13,23 @@ dropped at the end.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from engine import ingest
 from engine.core.db import Database
-from engine.demo import INCIDENTS, build_demo, serve_rates
-from engine.ingest import IngestContext
-from engine.metrics import backfill, bands, registry
+from engine.demo import INCIDENTS
+from engine.metrics import backfill, bands
 from engine.metrics.bands import BandResult
 from engine.metrics.compute import ComputeContext, ComputeResult, compute_many, today
 from engine.metrics.files import parse_file
-from tests.support.databases import scratch_database
+from tests.support.demo import INCIDENT_METRICS, METRICS_DIR, landed_demo
 
-ROOT = Path(__file__).resolve().parents[2]
-METRICS_DIR = ROOT / "metrics"
 FILES = sorted(METRICS_DIR.glob("*.sql"))
 GATE_MS = 5000
 
 # The metrics each planted incident (engine/demo/incidents.py) must turn red.
-INCIDENT_METRICS: dict[str, set[str]] = {
-    "collateral_arrears": {"collateral_covered_by_company", "clients_in_collateral_arrears_60d"},
-    "aml_backlog": {"aml_backlog_checks", "aml_throughput_ratio_7d"},
-    "approval_dip": {"payment_approval_rate_24h"},
-    "onboarding_rejections": {"onboarding_rejection_rate_7d"},
-    "stale_feed": {"card_feed_lag", "rates_file_feed_lag"},
-}
 # Amber that the data explains: 24 h volumes banded over weekdays and weekends
 # alike are amber on a weekend (about half a weekday) and on strong weekdays.
 SEASONAL_AMBER = {"payments_24h", "aml_checks_opened_24h"}
@@ -59,32 +47,13 @@ class Landed:
 
 @pytest.fixture(scope="module")
 def landed(server: Database, tmp_path_factory) -> Landed:
-    prefix = f"t{uuid.uuid4().hex[:8]}_cat_"
-    files = Path(tmp_path_factory.mktemp("catalog-demo"))
-    report = build_demo(server, files_dir=files, scale=0.05, prefix=prefix)
-    try:
-        with (scratch_database(server, prefix, name=prefix + "app") as app,
-              scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts_db,
-              serve_rates(report.files_dir) as api):
-            marts = marts_db.app_database
-            ingest_ctx = IngestContext(
-                db=app, marts_database=marts, pipelines_dir=Path(tmp_path_factory.mktemp("catalog-dlt")),
-                source_database_prefix=prefix,
-                locations={"currency_rate": api.url, "currency_rate_files": str(report.files_dir / "currency_rates")},
-            )
-            outcomes = list(ingest.run_many(ingest.plan(None), ingest_ctx))
-            failed = {f"{o.source}.{o.schema}": o.error for o in outcomes if o.status != "succeeded"}
-            assert not failed, failed
-            registry.sync(app.engine(), METRICS_DIR)
-            ctx = ComputeContext(app, marts, statement_timeout=60.0, workers=4)
-            # As `heartbeat demo` does: past days first, then bands, then today against the bands.
-            filled = {r.metric_id: r for r in backfill.backfill(ctx, days=90)}
-            learned = {r.metric_id: r for r in bands.refresh(app.engine(), today())}
-            results = {r.metric_id: r for r in compute_many(ctx)}
-            yield Landed(ctx, results, filled, learned)
-    finally:
-        for name in report.databases.values():
-            server.drop_database(name)
+    with landed_demo(server, tmp_path_factory, "cat") as demo:
+        ctx = ComputeContext(demo.app, demo.marts, statement_timeout=60.0, workers=4)
+        # As `heartbeat demo` does: past days first, then bands, then today against the bands.
+        filled = {r.metric_id: r for r in backfill.backfill(ctx, days=90)}
+        learned = {r.metric_id: r for r in bands.refresh(demo.app.engine(), today())}
+        results = {r.metric_id: r for r in compute_many(ctx)}
+        yield Landed(ctx, results, filled, learned)
 
 
 def _definition(path: Path):

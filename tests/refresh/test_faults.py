@@ -18,7 +18,8 @@ from sqlalchemy import text
 
 from engine import refresh
 from engine.refresh import RefreshRequest
-from tests.support.faults import fill_payments, history, job_row, own_server, refresh_world, running_jobs
+from tests.support.faults import history, job_row, own_server, running_jobs
+from tests.support.worlds import fill_payments, refresh_world
 
 APPROVAL = "SELECT 100.0 * count(*) FILTER (WHERE state = 'approved') / count(*) FROM webbank_core.payment"
 # Reads the landed table too, so it is computed after ingest, and takes long enough to be cut mid-query.

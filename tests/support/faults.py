@@ -3,25 +3,16 @@ server, and the checks every fault test makes afterwards (history, ledger)."""
 
 from __future__ import annotations
 
-import uuid
 import warnings
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from engine.core.db import Database
-from engine.ingest import IngestContext
-from engine.metrics.compute import ComputeContext
-from engine.refresh import RefreshContext
-from tests.support.databases import scratch_database
-from tests.support.factories import MetricFolder
-from tests.support.worlds import RefreshEnv
 
 
 class OwnServer:
@@ -56,45 +47,6 @@ def own_server(folder: Path) -> Iterator[OwnServer]:
         yield server
     finally:
         server.close()
-
-
-def fill_payments(dsn: str, rows: int, declined_every: int = 10) -> None:
-    """``core.payment`` with ``rows`` payments, one in ``declined_every`` declined (created if missing)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA IF NOT EXISTS core")
-        conn.execute("CREATE TABLE IF NOT EXISTS core.payment (id int PRIMARY KEY, state text, "
-                     "update_time timestamptz NOT NULL)")
-        conn.execute("TRUNCATE core.payment")
-        conn.execute("INSERT INTO core.payment SELECT g, CASE WHEN g %% %s = 0 THEN 'declined' ELSE 'approved' END, "
-                     "now() FROM generate_series(1, %s) g", (declined_every, rows))
-
-
-@dataclass(frozen=True)
-class FaultWorld(RefreshEnv):
-    """A RefreshEnv that also knows its source database (to drop and rebuild it)."""
-
-    source: Database
-    source_name: str
-
-
-@contextmanager
-def refresh_world(server: Database, tmp_path: Path, rows: int = 500) -> Iterator[FaultWorld]:
-    """What the ``refresh_env`` fixture builds, on any server: app database, marts, source ``<prefix>webbank``."""
-    prefix = f"r{uuid.uuid4().hex[:8]}_"
-    with ExitStack() as stack:
-        db = stack.enter_context(scratch_database(server, "hb_fault"))
-        marts = stack.enter_context(scratch_database(server, "hb_fault_marts", migrate=False))
-        source = stack.enter_context(scratch_database(server, prefix, migrate=False, name=prefix + "webbank"))
-        fill_payments(source.dsn(), rows)
-        folder = MetricFolder(tmp_path / "metrics")
-        ctx = RefreshContext(
-            db,
-            IngestContext(db=db, marts_database=marts.app_database, pipelines_dir=tmp_path / "dlt",
-                          source_database_prefix=prefix),
-            ComputeContext(db, marts.app_database, statement_timeout=30.0, workers=2),
-            folder.path,
-        )
-        yield FaultWorld(ctx, folder, source, prefix + "webbank")
 
 
 def history(db: Database, day: date | None = None) -> dict[str, tuple]:
