@@ -90,7 +90,8 @@ def value_message(facts: dict[str, Any], transition: str, severity: str, *, sinc
     payload = {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
                "lines": lines, **facts}
     if streak is not None:
-        payload["bad_since"] = {"status": streak.status, "day": streak.first_day.isoformat(), "days": streak.days}
+        payload["bad_since"] = {"status": streak.status, "day": streak.first_day.isoformat(), "days": streak.days,
+                                "text": streak.text()}
     if was is not None:
         payload["was"] = {"value": was["value"], "value_text": was["value_text"], "z": was["z"],
                           "at": was["at"].isoformat() if was["at"] else None, "event": was["event"]}
@@ -172,7 +173,9 @@ def group_message(members: list[dict[str, Any]], transition: str) -> dict[str, A
     lines = []
     for member in members:
         fresh = f"; data {member['freshness']}" if member.get("freshness") else ""
-        lines.append(f"• {member['title']} — {member['lines'][0]}{fresh} ({member['link']})")
+        since = member.get("bad_since") if transition != "resolved" else None
+        since_text = f"; {since['text'][0].lower()}{since['text'][1:]}" if since else ""
+        lines.append(f"• {member['title']} — {member['lines'][0]}{since_text}{fresh} ({member['link']})")
     return {"kind": "group", "transition": transition, "severity": worst, "title": title, "lines": lines,
             "owner": owner, "alert_keys": [m.get("alert_key") for m in members],
             "members": members, "link": members[0]["link"]}
