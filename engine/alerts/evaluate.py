@@ -43,8 +43,7 @@ class Summary:
 
 _STATE_COLUMNS = ("state", "severity", "bad_count", "good_count", "episode", "reminders", "since", "fired_at",
                   "resolved_at", "last_notified_at")
-# What the last message told, kept in the row's ``detail`` (under "told") rather than in columns of their own.
-_TOLD = ("told_value", "told_z", "told_at", "worsened")
+# What the last message told (State.told_*) is kept in the row's ``detail`` under "told", not in columns.
 
 _UPSERT = text(
     """
