@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from engine.alerts import evaluate
+from engine.alerts import evaluate, messages
 from engine.alerts.config import AlertConfigError, Reminders, Worsening, parse
 from engine.alerts.machine import Reading, Rule, State, step
 from engine.read.streaks import streak
@@ -194,3 +194,19 @@ def test_worsening_can_be_turned_off(metrics):
     with metrics.db.engine().connect() as conn:
         detail = conn.execute(text("SELECT detail FROM heartbeat.alert_state WHERE key = 'value:approval'")).scalar()
     assert detail["told"]["value"] == 88.0  # what was told stays the reference
+
+
+@pytest.mark.parametrize(("name", "noun"), [
+    ("Clients in collateral arrears over 60 days", "clients"), ("Payments in flight over 1h", "payments"),
+    ("AML open cases", None), ("Active cards", None), ("Business clients", None), ("Payments (24h)", "payments"),
+])
+def test_a_count_says_what_it_counts_when_its_name_begins_with_it(name, noun):
+    assert messages.counted(name) == noun
+
+
+def test_a_band_alert_says_how_far_from_typical_now_and_then():
+    at = datetime(2026, 11, 30, 2, 17, tzinfo=timezone.utc)
+    facts = {"name": "AML backlog (checks)", "unit": "count", "value_text": "12.4k"}
+    was = {"value_text": "10.7k", "z": 3.14, "z_now": -4.26, "by": "z", "event": "fired", "at": at}
+    assert messages.worse_text(facts, was) == \
+        "worse: 12.4k, 4.3σ from typical (was 10.7k, 3.1σ when it fired at 2026-11-30 02:17 UTC)"
