@@ -1,5 +1,6 @@
 """A firing alert speaks up when it gets materially worse — once per step, never for an improvement — and
-says since when the history shows it bad. The state machine alone, then through the evaluation."""
+says since when the history shows it bad (tests/read/test_streaks.py: how long). The state machine alone,
+then through the evaluation."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from sqlalchemy import text
 from engine.alerts import evaluate, messages
 from engine.alerts.config import AlertConfigError, Reminders, Worsening, parse
 from engine.alerts.machine import Reading, Rule, State, step
-from engine.read.streaks import streak
 from tests.support.alerting import make_config
 
 NOW = datetime.now(timezone.utc)
@@ -97,25 +97,6 @@ def test_without_a_comparable_reference_the_reading_becomes_one_silently():
                   reading=Reading(100, by="value", worse_step=5))
     assert result.transition is None and result.state.told_value == 100
     assert step(result.state, True, "red", RULE, NOW, reading=Reading(105, worse_step=5)).transition == "worse"
-
-
-def test_the_streak_is_the_run_of_bad_days_ending_today():
-    today = NOW.date()
-
-    def days(*values):
-        return [(today - timedelta(days=len(values) - 1 - i), v) for i, v in enumerate(values)]
-
-    def judge(value):
-        return "red" if value >= 10 else "amber" if value >= 5 else "green"
-
-    run = streak(days(1, 12, 11, None, 15, 13), judge)
-    assert run.first_day == today - timedelta(days=4) and run.days == 5 and not run.from_start  # a gap does not break it
-    assert run.text() == f"Red since {run.first_day.isoformat()} (5 days)"
-    assert streak(days(12, 13, 3), judge) is None  # green today: no streak
-    whole = streak(days(12, 13, 14), judge)
-    assert whole.from_start and whole.text().endswith("(3 days, as far back as its history goes)")
-    assert streak(days(1, 12, 6, 7), judge, "amber").days == 3  # amber or worse
-    assert streak(days(12, 6, 11), judge).days == 1 and streak(days(12, 6, 11), judge).text().endswith("(today)")
 
 
 def test_rules_worsen_is_configurable_per_file_and_per_route():
