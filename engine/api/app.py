@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, audit, health, jobs, metrics, outage
+from engine.api import alerts, audit, deps, health, jobs, metrics, outage
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.api.readers import ReadGuard
@@ -117,6 +117,7 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
         redoc_url=None,
     )
     api.state.runtime = get_runtime
+    api.state.operator_attempts = deps.operator_attempts()
 
     context_lock = threading.Lock()
 
