@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from engine.cli.common import Formatter, printing
 from engine.core.db import Database
 from engine.demo import read_meta
 from engine.demo.incident_starts import incident_starts
@@ -16,7 +17,6 @@ from engine.demo.webbank import DATABASE as WEBBANK_DATABASE
 from engine.discover import proposals
 from engine.discover.backtest import KnownIncident
 from engine.discover.run import discover
-from engine.cli.common import Formatter, printing
 from engine.metrics import registry
 from engine.metrics.compute import ComputeContext
 from engine.runtime import Runtime

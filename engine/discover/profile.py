@@ -73,7 +73,7 @@ class TableProfile:
     columns: dict[str, Column]
     rows_per_day: float = 0.0  # over the last 28 days, by the created column
     lookup: bool = False
-    close_hours: dict[str, float] = field(default_factory=dict)  # terminal column → p95 hours from created
+    close_hours: dict[str, tuple[float, float]] = field(default_factory=dict)  # terminal → (p50, p95) hours
 
     @property
     def qualified(self) -> str:
@@ -169,17 +169,21 @@ def _rows_per_day(conn: psycopg.Connection, schema: str, table: str, created: st
 
 
 def _close_hours(conn: psycopg.Connection, schema: str, table: str, created: str, terminal: str,
-                 types: dict[str, str]) -> float | None:
-    """p95 of the hours from creation to the closing timestamp, over rows closed in the last 28 days."""
+                 types: dict[str, str]) -> tuple[float, float] | None:
+    """p50 and p95 of the hours from creation to the closing timestamp, over rows closed in the last 28 days."""
     if "date" in (types[created], types[terminal]):
         return None
     rows = run_readonly(
         conn,
-        f"SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM {quote(terminal)} - {quote(created)})"
-        f" / 3600) FROM {quote(schema)}.{quote(table)} WHERE {quote(terminal)} >= now() - interval '28 days'",
+        f"SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY extract(epoch FROM {quote(terminal)} - "
+        f"{quote(created)}) / 3600) FROM {quote(schema)}.{quote(table)} "
+        f"WHERE {quote(terminal)} >= now() - interval '28 days'",
         TIMEOUT,
     )
-    return float(rows[0][0]) if rows and rows[0][0] is not None else None
+    if not rows or rows[0][0] is None:
+        return None
+    p50, p95 = (float(v) for v in rows[0][0])
+    return p50, p95
 
 
 def _policy(source: str, table: str, columns: list[str], dlt_table: dict[str, Any]) -> tuple[list[str], str | None]:

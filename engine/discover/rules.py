@@ -38,6 +38,8 @@ def robust_lines(direction: str, values: list[float]) -> tuple[float | None, flo
     clean = sorted(v for v in values if v is not None)
     if len(clean) < 14:
         return None, None
+    if clean[0] == clean[-1]:
+        return None, None  # a constant: nothing to judge (two timestamps always equal, say)
     median = statistics.median(clean)
     spread = MAD_SCALE * statistics.median(abs(v - median) for v in clean)
     spread = max(spread, 0.01 * abs(median), 1e-9)  # a flat history still leaves room for noise
@@ -162,6 +164,11 @@ def _daily(profile: TableProfile, day_column: str, aggregates: str, where: str =
     )
 
 
+def _warm(days: int, column: str = "days.day") -> str:
+    """Leave out the first days of a rolled history: their window reaches before the history's start."""
+    return f"{column} >= {TODAY} - {HISTORY_DAYS - days + 1}"
+
+
 def _rolled(expr_by_window: str, days: int) -> str:
     return expr_by_window if days == 1 else f"sum({expr_by_window}) OVER (ORDER BY days.day ROWS {days - 1} PRECEDING)"
 
@@ -183,7 +190,7 @@ def volume(profile: TableProfile) -> list[Candidate]:
         f"first AS (SELECT min(day) AS day FROM per_day)\n"
         f"SELECT days.day, {rolled} AS value\n"
         f"FROM days LEFT JOIN per_day ON per_day.day = days.day CROSS JOIN first\n"
-        f"WHERE days.day >= first.day\nORDER BY days.day"
+        f"WHERE days.day >= first.day + {days - 1}\nORDER BY days.day"
     )
     return [Candidate(
         id=_id(profile.table, "rows", period), rule="volume",
@@ -244,7 +251,7 @@ def state_share(profile: TableProfile) -> list[Candidate]:
                 f"           {_rolled('coalesce(per_day.n, 0)', days)} AS n\n"
                 f"    FROM days LEFT JOIN per_day ON per_day.day = days.day\n"
                 f")\n"
-                f"SELECT day, 100.0 * hit / nullif(n, 0) AS value FROM rolled ORDER BY day"
+                f"SELECT day, 100.0 * hit / nullif(n, 0) AS value FROM rolled WHERE {_warm(days, 'day')} ORDER BY day"
             )
             candidates.append(Candidate(
                 id=_id(profile.table, column.removesuffix("_id"), label, "share", period), rule="state_share",
@@ -271,17 +278,19 @@ def _hours_to_close(p95_hours: float) -> int:
 
 
 def ageing_backlog(profile: TableProfile) -> list[Candidate]:
-    """Rows still open (no closing timestamp) older than N hours, N the usual time to close (p95).
+    """Rows still open (no closing timestamp) older than N hours, N the usual time to close.
 
-    A queue that is not being worked: each day adds rows that should have been closed. History
-    rebuilds the aged backlog at each day's end from the creation and closing timestamps.
+    A queue that is not being worked: each day adds rows that should have been closed. Two N: the
+    median time to close (the queue stalls: seen within a day or two) and the p95 (rows truly stuck).
+    History rebuilds the aged backlog at each day's end from the creation and closing timestamps.
     """
     if not profile.created or profile.lookup:
         return []
     created = profile.created
     candidates = []
-    for terminal, p95 in profile.close_hours.items():
-        hours = _hours_to_close(p95)
+    ages = sorted({(_hours_to_close(p), terminal) for terminal, quantiles in profile.close_hours.items()
+                   for p in quantiles})
+    for hours, terminal in ages:
         aged = f"(t.{quote(created)} + interval '{hours} hours')"
         history = (
             f"WITH moves AS (\n"
@@ -304,10 +313,10 @@ def ageing_backlog(profile: TableProfile) -> list[Candidate]:
             id=_id(profile.table, "not", open_name, "over", f"{hours}h"), rule="ageing_backlog",
             name=f"{profile.table.replace('_', ' ').capitalize()} not {open_name} after {hours} h"[:80],
             how_to_read=(f"{profile.table} rows created more than {hours} hours ago and still without {terminal}. "
-                         f"{hours} h is about the time 95 % of them take; above its usual level, the queue is not being "
+                         f"{hours} h is about the time most of them take; above its usual level, the queue is not being "
                          "worked and every day adds to it. Ask the team that closes them for their throughput."),
-            methodology=(f"count(*) of rows with {terminal} IS NULL and {created} older than {hours} h (the p95 "
-                         f"of {created} → {terminal} over the last 28 days, rounded up to days). History: the aged "
+            methodology=(f"count(*) of rows with {terminal} IS NULL and {created} older than {hours} h (the p50 or "
+                         f"p95 of {created} → {terminal} over the last 28 days, rounded up to days). History: the aged "
                          "backlog at each UTC day's end, from running sums of rows ageing in and closing. "
                          "Proposed by the ageing-backlog rule."),
             source=profile.source, table=profile.qualified, period="snapshot", unit="count",
@@ -445,7 +454,7 @@ def money_sum(profile: TableProfile) -> list[Candidate]:
         history = (
             _daily(profile, when, f"sum(t.{quote(column)}) AS total", in_currency) + "\n"
             f"SELECT days.day, {_rolled('coalesce(per_day.total, 0)', days)} AS value\n"
-            f"FROM days LEFT JOIN per_day ON per_day.day = days.day ORDER BY days.day"
+            f"FROM days LEFT JOIN per_day ON per_day.day = days.day WHERE {_warm(days)} ORDER BY days.day"
         )
         what = "exception amount" if rare else "money"
         candidates.append(Candidate(
@@ -481,7 +490,7 @@ def rare_flag(profile: TableProfile) -> list[Candidate]:
         history = (
             _daily(profile, when, "count(*) AS n", f" AND t.{quote(column)}") + "\n"
             f"SELECT days.day, {_rolled('coalesce(per_day.n, 0)', 30)} AS value\n"
-            f"FROM days LEFT JOIN per_day ON per_day.day = days.day ORDER BY days.day"
+            f"FROM days LEFT JOIN per_day ON per_day.day = days.day WHERE {_warm(30)} ORDER BY days.day"
         )
         candidates.append(Candidate(
             id=_id(profile.table, column, "30d"), rule="rare_flag",
@@ -517,7 +526,7 @@ def closing_ratio(profile: TableProfile) -> list[Candidate]:
             f"           {_rolled('coalesce(opened.n, 0)', 7)} AS opened\n"
             f"    FROM days LEFT JOIN opened ON opened.day = days.day LEFT JOIN closed ON closed.day = days.day\n"
             f")\n"
-            f"SELECT day, 100.0 * closed / nullif(opened, 0) AS value FROM rolled ORDER BY day"
+            f"SELECT day, 100.0 * closed / nullif(opened, 0) AS value FROM rolled WHERE {_warm(7, 'day')} ORDER BY day"
         )
         verb = terminal.rsplit("_", 1)[0]
         candidates.append(Candidate(

@@ -96,6 +96,9 @@ def _evaluate(ctx: ComputeContext, connection: Callable[[], Any], metrics_dir: P
     series = {**history, today: check.value}
     if candidate.lines_from_history:
         candidate.norm, candidate.alert = candidate.lines_from_history(candidate.direction, list(history.values()))
+        if candidate.norm is None and candidate.alert is None:
+            (folder / f"{candidate.id}.sql").unlink()
+            return "its history is constant or too short to draw lines from"
         proposals.write(metrics_dir, candidate)  # the file carries the lines the backtest used
     result = backtest.run(candidate.id, candidate.source_table, candidate.direction, candidate.benchmark,
                           candidate.norm, candidate.alert, series, incidents)
