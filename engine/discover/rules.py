@@ -23,7 +23,8 @@ from engine.discover.profile import TableProfile, quote
 HISTORY_DAYS = 180
 BUSY_ROWS_PER_DAY = 100  # a table this busy is judged per 24 h; quieter ones per 7 d
 FEED_ROWS_PER_DAY = 24  # a table that gets rows around the clock is a feed whose lag matters
-RARE_SHARE = 0.02  # a flag set (or an amount non-zero) on fewer rows than this marks an exception
+RARE_SHARE = 0.02
+QUEUE_WARMUP_DAYS = 14  # a flag set (or an amount non-zero) on fewer rows than this marks an exception
 
 MAD_SCALE = 1.4826  # MAD × 1.4826 estimates σ for normal noise
 AMBER_SIGMAS, RED_SIGMAS = 3.0, 5.0
@@ -509,7 +510,11 @@ def rare_flag(profile: TableProfile) -> list[Candidate]:
 
 
 def closing_ratio(profile: TableProfile) -> list[Candidate]:
-    """Rows closed per row opened over 7 days (closed_at vs created): below 100 % the queue grows."""
+    """Rows closed per row opened over 7 days (closed_at vs created): below 100 % the queue grows.
+
+    Both counts start a week before the history, so its first days compare full weeks too; the first
+    two weeks of a table's data are left out (its queue is still filling: few rows are old enough to close).
+    """
     if not profile.created or profile.lookup or profile.rows_per_day < 5:
         return []
     created = profile.created
@@ -518,15 +523,17 @@ def closing_ratio(profile: TableProfile) -> list[Candidate]:
         history = (
             f"WITH days AS ({DAYS}),\n"
             f"opened AS (SELECT {_day(created, profile)} AS day, count(*) AS n FROM {profile.qualified} AS t\n"
-            f"          WHERE t.{quote(created)} >= {START} GROUP BY 1),\n"
+            f"          WHERE t.{quote(created)} >= {START} - interval '7 days' GROUP BY 1),\n"
             f"closed AS (SELECT {_day(terminal, profile)} AS day, count(*) AS n FROM {profile.qualified} AS t\n"
-            f"          WHERE t.{quote(terminal)} >= {START} GROUP BY 1),\n"
+            f"          WHERE t.{quote(terminal)} >= {START} - interval '7 days' GROUP BY 1),\n"
             f"rolled AS (\n"
             f"    SELECT days.day, {_rolled('coalesce(closed.n, 0)', 7)} AS closed,\n"
             f"           {_rolled('coalesce(opened.n, 0)', 7)} AS opened\n"
             f"    FROM days LEFT JOIN opened ON opened.day = days.day LEFT JOIN closed ON closed.day = days.day\n"
             f")\n"
-            f"SELECT day, 100.0 * closed / nullif(opened, 0) AS value FROM rolled WHERE {_warm(7, 'day')} ORDER BY day"
+            f"SELECT rolled.day, 100.0 * closed / nullif(opened, 0) AS value\n"
+            f"FROM rolled CROSS JOIN (SELECT min(day) AS day FROM opened) AS first\n"
+            f"WHERE {_warm(7, 'rolled.day')} AND rolled.day >= first.day + {QUEUE_WARMUP_DAYS}\nORDER BY rolled.day"
         )
         verb = terminal.rsplit("_", 1)[0]
         candidates.append(Candidate(
