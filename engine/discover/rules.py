@@ -435,6 +435,28 @@ def freshness(profile: TableProfile) -> list[Candidate]:
     )]
 
 
+def _open_exceptions(profile: TableProfile, aggregate: str, condition: str, when: str) -> tuple[str, str, str]:
+    """(closing column, value SQL, history SQL) of an exception counted on rows still open: a snapshot that
+    stays up while the exception is unresolved, instead of a window that forgets it after 30 days."""
+    terminal = profile.terminal[0]
+    value = (f"SELECT coalesce({aggregate}, 0)\nFROM {profile.qualified} AS t\n"
+             f"WHERE {condition} AND t.{quote(terminal)} IS NULL")
+    history = (
+        f"WITH days AS ({DAYS}),\n"
+        f"per_day AS (\n"
+        f"    SELECT days.day, {aggregate} AS total\n"
+        f"    FROM days JOIN {profile.qualified} AS t\n"
+        f"      ON t.{quote(when)} < (days.day + 1)::timestamp AT TIME ZONE 'UTC'\n"
+        f"     AND (t.{quote(terminal)} IS NULL OR t.{quote(terminal)} >= (days.day + 1)::timestamp AT TIME ZONE 'UTC')\n"
+        f"    WHERE {condition}\n"
+        f"    GROUP BY days.day\n"
+        f")\n"
+        f"SELECT days.day, coalesce(per_day.total, 0) AS value\n"
+        f"FROM days LEFT JOIN per_day ON per_day.day = days.day ORDER BY days.day"
+    )
+    return terminal, value, history
+
+
 def money_sum(profile: TableProfile) -> list[Candidate]:
     """Sum of each money column per 7 d (busy tables) or 30 d, in the table's main currency.
 
@@ -449,9 +471,28 @@ def money_sum(profile: TableProfile) -> list[Candidate]:
             continue
         rare = profile.columns[column].values.get("0", 0.0) >= 1 - RARE_SHARE
         when = profile.updated if rare and profile.updated else profile.created
+        in_currency = f" AND t.{quote(profile.currency_column)} = '{currency}'" if profile.currency_column else ""
+        if rare and profile.terminal:
+            terminal, value_sql, history = _open_exceptions(
+                profile, f"sum(t.{quote(column)})", f"t.{quote(column)} <> 0{in_currency}", when)
+            candidates.append(Candidate(
+                id=_id(profile.table, column, "open"), rule="money_sum",
+                name=f"{profile.table.replace('_', ' ').capitalize()} {column.replace('_', ' ')} on open rows"[:80],
+                how_to_read=(f"Sum of {column} over {profile.table} rows still without {terminal}, in {currency}. "
+                             f"{column} is zero on almost every row, so any amount is an exception someone must "
+                             "explain, and it stays red until the rows are closed: red from the first euro."),
+                methodology=(f"sum({column}) of rows with {terminal} IS NULL (non-zero amounts"
+                             f"{', currency ' + currency if in_currency else ''}). History: the rows open at each "
+                             f"UTC day's end whose {when} (when the amount was set) lies before it. Proposed by the "
+                             "money-sum rule as an exception amount: a red line at 1, because a band cannot learn "
+                             "from zeros."),
+                source=profile.source, table=profile.qualified, period="snapshot", unit="money",
+                currency=currency, direction="lower_is_better", value_sql=value_sql, history_sql=history,
+                alert=1.0, tags=[column],
+            ).judged_by(Judge()))
+            continue
         period, interval, days = ("30d", "30 days", 30) if rare or profile.rows_per_day < BUSY_ROWS_PER_DAY \
             else ("7d", "7 days", 7)
-        in_currency = f" AND t.{quote(profile.currency_column)} = '{currency}'" if profile.currency_column else ""
         history = (
             _daily(profile, when, f"sum(t.{quote(column)}) AS total", in_currency) + "\n"
             f"SELECT days.day, {_rolled('coalesce(per_day.total, 0)', days)} AS value\n"
@@ -487,6 +528,20 @@ def rare_flag(profile: TableProfile) -> list[Candidate]:
     candidates = []
     for column, col in profile.states.items():
         if col.data_type != "boolean" or not 0 < col.values.get("True", 0.0) < RARE_SHARE:
+            continue
+        if profile.terminal:
+            terminal, value_sql, history = _open_exceptions(profile, "count(*)", f"t.{quote(column)}", when)
+            candidates.append(Candidate(
+                id=_id(profile.table, column, "open"), rule="rare_flag",
+                name=f"{profile.table.replace('_', ' ').capitalize()} {column.replace('_', ' ')}, open"[:80],
+                how_to_read=(f"{profile.table} rows with {column} set and still without {terminal}. The flag is set "
+                             f"on under {RARE_SHARE:.0%} of rows, so each one is an exception someone should "
+                             "explain, and it stays red until they are closed: red from the first."),
+                methodology=(f"count(*) of rows with {column} true and {terminal} IS NULL. History: the rows open at "
+                             f"each UTC day's end whose {when} lies before it. Proposed by the rare-flag rule."),
+                source=profile.source, table=profile.qualified, period="snapshot", unit="count",
+                direction="lower_is_better", value_sql=value_sql, history_sql=history, alert=1.0, tags=[column],
+            ).judged_by(Judge()))
             continue
         history = (
             _daily(profile, when, "count(*) AS n", f" AND t.{quote(column)}") + "\n"

@@ -110,3 +110,20 @@ def test_a_rejected_proposal_does_not_come_back(found: Found, tmp_path: Path) ->
     again = discover(found.ctx, found.metrics_dir, found.incidents)
     assert victim not in {p.candidate.id for p in again.proposals}
     assert again.skipped[victim].startswith("rejected: a duplicate")
+
+
+def test_the_proposed_page_lists_what_is_still_proposed_with_its_chart(found: Found) -> None:
+    from engine.read.proposals import load
+    from heartbeat_app.display.proposed import page
+
+    view = load(found.metrics_dir)
+    assert [p["id"] for p in view.proposals] == [p.candidate.id for p in found.discovery.proposals
+                                                 if (proposals.proposed_dir(found.metrics_dir) / f"{p.candidate.id}.sql").exists()]
+    shown = page(view)
+    first = shown["cards"][0]
+    assert first["rank"] == "1" and first["caught"].startswith("Would have caught")
+    assert "false reds a month" in first["false_alarms"]
+    figure = shown["figures"][first["id"]]
+    values = next(t for t in figure["data"] if t.get("name") == "value")
+    assert 80 <= len(values["x"]) <= 91  # its last 90 days
+    assert load(found.metrics_dir / "nowhere").problem.startswith("No proposals yet")
