@@ -38,21 +38,38 @@ class KnownIncident:
         return self.start.date()
 
 
-def learn_band(benchmark: Mapping[str, Any] | None, points: Mapping[date, float], day: date) -> tuple[float, float] | None:
+def learn_band(benchmark: Mapping[str, Any] | None, points: Mapping[date, float], day: date,
+               unit: str = "count") -> tuple[float, float] | None:
     """(μ, σ) the wall would have had on ``day`` from the days before it; None while learning or without a band.
 
     ``rolling_stat``: mean and sample standard deviation of the last ``window_days``, as
-    ``engine.metrics.bands`` computes them. This is the one function to extend with another benchmark kind.
+    ``engine.metrics.bands`` computes them. The seasonal and robust kinds are learned by the metrics layer's
+    own band function (``engine.metrics.baseline.learn``), so the backtest and the wall cannot disagree.
     """
     if not benchmark or benchmark.get("kind") in (None, "none"):
         return None
     if benchmark["kind"] != "rolling_stat":
-        raise ValueError(f"the backtest has no band for benchmark kind {benchmark['kind']!r}")
+        return _learned_elsewhere(benchmark, points, day, unit)
     window = int(benchmark.get("window_days", 28))
     values = [v for d, v in points.items() if day - timedelta(days=window) <= d < day and v is not None]
     if len(values) < min_days(window) or len(values) < 2:
         return None
     return statistics.fmean(values), statistics.stdev(values)
+
+
+def _learned_elsewhere(benchmark: Mapping[str, Any], points: Mapping[date, float], day: date,
+                       unit: str) -> tuple[float, float] | None:
+    try:
+        from engine.metrics import baseline  # the seasonal and robust kinds (issue 15)
+    except ImportError as exc:
+        raise ValueError(f"benchmark kind {benchmark['kind']!r} is not known to this version") from exc
+    config = {k: v for k, v in benchmark.items() if k not in ("kind", "window_days")}
+    spec = baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * benchmark["weeks"]
+                            if benchmark.get("weeks") else None), config, unit)
+    band = baseline.learn(spec, points, day)
+    if band.learning or band.centre is None or band.unit is None:
+        return None
+    return band.centre, band.unit
 
 
 @dataclass
@@ -143,7 +160,7 @@ def _incident_days(incidents: list[KnownIncident], table: str, last: date) -> di
 
 def run(candidate_id: str, table: str, direction: str, benchmark: Mapping[str, Any] | None,
         norm: float | None, alert: float | None, series: Mapping[date, float | None],
-        incidents: list[KnownIncident]) -> Backtest:
+        incidents: list[KnownIncident], unit: str = "count") -> Backtest:
     """Judge every day of ``series`` (the past days and today) as the wall would have."""
     result = Backtest(candidate_id, norm=norm, alert=alert)
     points = {d: v for d, v in series.items() if v is not None and math.isfinite(v)}
@@ -155,7 +172,7 @@ def run(candidate_id: str, table: str, direction: str, benchmark: Mapping[str, A
     first_red: dict[str, date] = {}
     for day in days:
         value = series[day]
-        band = learn_band(benchmark, points, day)
+        band = learn_band(benchmark, points, day, unit)
         mean, stddev = band if band else (None, None)
         status = contract.status(value, direction=direction, norm_value=norm, alert_value=alert,
                                  mean=mean, stddev=stddev).value

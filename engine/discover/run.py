@@ -100,8 +100,12 @@ def _evaluate(ctx: ComputeContext, connection: Callable[[], Any], metrics_dir: P
             (folder / f"{candidate.id}.sql").unlink()
             return "its history is constant or too short to draw lines from"
         proposals.write(metrics_dir, candidate)  # the file carries the lines the backtest used
-    result = backtest.run(candidate.id, candidate.source_table, candidate.direction, candidate.benchmark,
-                          candidate.norm, candidate.alert, series, incidents)
+    try:
+        result = backtest.run(candidate.id, candidate.source_table, candidate.direction, candidate.benchmark,
+                              candidate.norm, candidate.alert, series, incidents, candidate.unit)
+    except ValueError as exc:  # a benchmark kind this version cannot learn
+        (folder / f"{candidate.id}.sql").unlink()
+        return f"backtest: {exc}"
     return Proposal(candidate, result, check.seconds, check.value)
 
 
