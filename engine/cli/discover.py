@@ -55,13 +55,15 @@ def cmd_discover(rt: Runtime, args: argparse.Namespace, console: Console) -> int
         table.add_row(str(rank), proposal.candidate.id, caught, f"{r.false_reds_per_month:.2f}",
                       f"{r.false_ambers_per_week:.2f}", r.duplicate_of or "")
     console.print(table)
-    caught = {c.incident for p in found.proposals for c in p.result.caught}
+    caught = {c.incident for p in found.proposals for c in p.result.caught if p.result.false_reds_per_month <= 1}
     if incidents:
-        console.print(f"incidents caught within 2 days: {len(caught)} of {len(incidents)}"
+        console.print(f"incidents caught within 2 days by a proposal with at most one false red a month: "
+                      f"{len(caught)} of {len(incidents)}"
                       + (f" (missed: {', '.join(sorted({i.id for i in incidents} - caught))})"
                          if len(caught) < len(incidents) else ""))
     if found.dropped:
-        console.print(f"[yellow]{len(found.dropped)} candidate(s) dropped by the metric-validate gate:[/]")
+        console.print(f"[yellow]{len(found.dropped)} candidate(s) dropped (the metric-validate gate, a failing "
+                      "history, or nothing to judge them by):[/]")
         for candidate_id, why in sorted(found.dropped.items()):
             console.print(f"  {candidate_id}: {escape(why)}")
     console.print(f"[green]✓[/] {len(found.proposals)} proposals in {found.timings['total_s']:.1f} s; "
