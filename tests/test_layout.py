@@ -26,6 +26,7 @@ LAYERS: dict[str, set[str]] = {
     "engine.metrics": {"engine.contract", "engine.sources", "engine.ingest.ledger", "engine.store", "engine.core"},
     "engine.audit": {"engine.metrics", "engine.read", "engine.ingest.ledger", "engine.store", "engine.core",
                      "engine.contract"},
+    "engine.discover": {"engine.metrics", "engine.sources", "engine.contract", "engine.core"},
     "engine.read": {"engine.contract", "engine.core"},
     "engine.refresh": {"engine.metrics", "engine.ingest", "engine.sources", "engine.store", "engine.core"},
     "engine.alerts": {"engine.read", "engine.ingest.ledger", "engine.contract", "engine.core"},
@@ -36,7 +37,7 @@ LAYERS: dict[str, set[str]] = {
     "engine.demo.session": {"engine.runtime", "engine.refresh", "engine.metrics", "engine.ingest", "engine.demo",
                             "engine.store", "engine.core"},
     "engine.demo": {"engine.core"},
-    "engine.cli": {"engine.audit", "engine.runtime", "engine.demo", "engine.refresh", "engine.alerts",
+    "engine.cli": {"engine.discover", "engine.audit", "engine.runtime", "engine.demo", "engine.refresh", "engine.alerts",
                    "engine.metrics", "engine.ingest", "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
     # The UI, by role: pure display below state, components above state, pages on top.
     "heartbeat_app.display": {"engine.audit.kinds", "engine.contract", "engine.core", "engine.read"},

@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from engine import runtime
-from engine.cli import alerts, cuts, metrics, refresh, serve, sources
+from engine.cli import alerts, cuts, discover, metrics, refresh, serve, sources
 from engine.cli.common import Formatter, Handler, console
 from engine.core.errors import HeartbeatError
 from engine.core.logs import LOG_FILE_NAME, setup_logging
 
 log = logging.getLogger("heartbeat.cli")
 
-GROUPS = (serve, sources, metrics, cuts, alerts, refresh)
+GROUPS = (serve, sources, metrics, discover, cuts, alerts, refresh)
 
 
 def build_parser() -> argparse.ArgumentParser:
