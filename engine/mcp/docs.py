@@ -7,6 +7,7 @@ A page is split at its ``##`` headings; a query scores each section by how many 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,9 @@ def search(query: str, folder: Path = DOCS_DIR) -> list[tuple[Section, str]]:
         counts = {w: body.count(w) + 3 * heading.count(w) for w in words}
         matched = sum(1 for c in counts.values() if c)
         if matched:
-            # Sections holding more of the query's words first, then more mentions.
-            scored.append((matched, sum(min(c, 10) for c in counts.values()), section))
+            # Sections holding more of the query's words first, then the densest (mentions per √length,
+            # so one long table does not win on length alone).
+            density = sum(min(c, 10) for c in counts.values()) / math.sqrt(max(len(body.split()), 1))
+            scored.append((matched, density, section))
     scored.sort(key=lambda s: (-s[0], -s[1], s[2].slug, s[2].anchor))
     return [(section, _excerpt(section.body, words)) for _, _, section in scored[:MAX_HITS]]

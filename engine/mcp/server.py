@@ -7,23 +7,30 @@ is called once per transport: stdio (``heartbeat mcp``) and HTTP (``engine.mcp.h
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, TypeVar
 
 import anyio.to_thread
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from mcp.types import Resource as MCPResource
 from pydantic import Field
+from sqlalchemy import exc as sa_exc
 
 from engine import contract
+from engine.core.db import DatabaseError
 from engine.core.version import VERSION
 from engine.mcp import docs, models, tools
 from engine.read.cards import metric_cards
 from engine.read.triage import MAX_LIMIT, Triage, triage
 from engine.runtime import Runtime
 
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+# Connection lost or refused: a tool error in words, never "Error executing tool" (the embedded server restarts).
+OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, DatabaseError)
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
                             open_world_hint=False)
 MetricId = Annotated[str, Field(pattern=contract.METRIC_ID_PATTERN, description="metric id, e.g. payments_24h")]
@@ -49,6 +56,18 @@ delivering and since when. A stale value is not a bad value; never call it red.
 
 For each bullet: what is wrong in plain words, since when, who owns it, and the link to open. End with \
 the single thing to look at first."""
+
+
+def _database_errors_in_words(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except OUTAGE_ERRORS as exc:
+            log.warning("MCP tool %s: database unreachable (%s)", fn.__name__, type(exc).__name__)
+            raise ToolError("Heartbeat's database cannot be reached right now; try again shortly") from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _triage_text(answer: Triage) -> str:
@@ -103,6 +122,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return get_runtime().settings.link_base
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def whats_wrong_today(
         limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="how many items to return")] = 10,
     ) -> Annotated[CallToolResult, Triage]:
@@ -117,6 +137,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
                               structured_content=answer.model_dump(mode="json", exclude_defaults=True))
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def get_metric(metric_id: MetricId) -> models.MetricDetail:
         """One metric: its definition (how to read it, methodology, sources, period, unit), its contract
         (amber and red lines, typical band, target and due date), its value and colour now with freshness,
@@ -124,6 +145,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.get_metric(engine(), metric_id, link_base())
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def metric_history(
         metric_id: MetricId,
         days: Annotated[int, Field(ge=1, le=tools.MAX_HISTORY_DAYS, description="days back from today")] = 90,
@@ -133,6 +155,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.metric_history(engine(), metric_id, days)
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def list_metrics(
         status: Literal["red", "amber", "green", "no_data", "error"] | None = None,
         tag: Annotated[str | None, Field(max_length=64, description="only metrics with this tag")] = None,
@@ -144,6 +167,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.list_metrics(engine(), status=status, tag=tag, owner=owner, verified=verified)
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def get_cut(
         cut_id: Annotated[str, Field(pattern=contract.METRIC_ID_PATTERN, description="cut id (from get_metric)")],
         window: Annotated[str | None, Field(pattern=r"^[1-9][0-9]{0,2}d$",
@@ -155,6 +179,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.get_cut(engine(), cut_id, window, link_base())
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def refresh_status() -> models.RefreshStatus:
         """Is the data moving? The refresh job running now (phase and progress), when the last successful
         refresh finished, and for every source schema its last run, how current its data is and its last
@@ -162,6 +187,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.refresh_status(engine())
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def list_alerts(
         state: Literal["pending", "firing", "resolved", "ok"] | None = None,
     ) -> models.AlertList:
@@ -170,6 +196,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         return tools.list_alerts(engine(), state)
 
     @server.tool(annotations=READ_ONLY)
+    @_database_errors_in_words
     def search_docs(query: Annotated[str, Field(min_length=2, max_length=200)]) -> models.DocSearch:
         """Search Heartbeat's documentation (how metrics, colours, freshness, alerts, sources and security
         work); the best sections with a link and an excerpt."""

@@ -1,4 +1,5 @@
-"""What every surface reads, never computes: cockpit cards, profiles, the job ledger, the render cache, screens.
+"""What every surface reads, never computes: cockpit cards, profiles, the job ledger, the render cache, screens,
+a metric's first cut and its evidence, the daily triage (``triage``) and its sentences (``why``).
 
 May import ``engine.contract`` and ``engine.core``.
 """
