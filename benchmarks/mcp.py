@@ -32,6 +32,8 @@ from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
+# This script's folder must not shadow the SDK: `import mcp` would find this very file.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
 from engine.core.db import Database, open_database  # noqa: E402
@@ -52,31 +54,31 @@ def fill(db: Database, metrics: int, days: int) -> None:
                 direction, norm_value, alert_value, benchmark_kind, benchmark_mean, benchmark_stddev, config_hash,
                 definition_hash, source_schemas, owner, tags)
             SELECT 'metric_' || g, 'Metric number ' || g, 'A benchmark metric.', 'SELECT 1', '24h',
-                   CASE WHEN g % 3 = 0 THEN 'money' ELSE 'count' END, CASE WHEN g % 3 = 0 THEN 'EUR' END,
+                   CASE WHEN g %% 3 = 0 THEN 'money' ELSE 'count' END, CASE WHEN g %% 3 = 0 THEN 'EUR' END,
                    'lower_is_better', 110, 120, 'rolling_stat', 100, 5, 'h', 'd',
-                   CASE WHEN g % 50 = 7 THEN '["cards.cards"]' ELSE '["webbank.core"]' END::jsonb,
-                   'owner' || (g % 20) || '@example.com', '["bench"]'::jsonb
+                   CASE WHEN g %% 50 = 7 THEN '["cards.cards"]' ELSE '["webbank.core"]' END::jsonb,
+                   'owner' || (g %% 20) || '@example.com', '["bench"]'::jsonb
             FROM generate_series(1, %s) g
             """,
             (metrics,),
         )
-        # Red for the last (g % 60) + 1 days (every 20th), amber today (every 20th + 1), failing today (every
+        # Red for the last (g %% 60) + 1 days (every 20th), amber today (every 20th + 1), failing today (every
         # 100th + 2); the rest green around 100. Cards metrics (every 50th + 7) were last fed 5 days ago.
         conn.execute(
             """
             INSERT INTO heartbeat.metric_history (metric_id, day, value, status, computed_at, source_as_of,
                                                   duration_ms, error)
             SELECT 'metric_' || g, current_date - d,
-                   CASE WHEN g % 100 = 2 AND d = 0 THEN NULL
-                        WHEN g % 20 = 0 AND d <= g % 60 THEN 130 + (g % 60) - d + 1000 * (g % 3)
-                        WHEN g % 20 = 1 AND d = 0 THEN 115
+                   CASE WHEN g %% 100 = 2 AND d = 0 THEN NULL
+                        WHEN g %% 20 = 0 AND d <= g %% 60 THEN 130 + (g %% 60) - d + 1000 * (g %% 3)
+                        WHEN g %% 20 = 1 AND d = 0 THEN 115
                         ELSE 100 + 3 * sin(g + d) END,
-                   CASE WHEN g % 100 = 2 AND d = 0 THEN 'error'
-                        WHEN g % 20 = 0 AND d <= g % 60 THEN 'red'
-                        WHEN g % 20 = 1 AND d = 0 THEN 'amber' ELSE 'green' END,
+                   CASE WHEN g %% 100 = 2 AND d = 0 THEN 'error'
+                        WHEN g %% 20 = 0 AND d <= g %% 60 THEN 'red'
+                        WHEN g %% 20 = 1 AND d = 0 THEN 'amber' ELSE 'green' END,
                    now() - d * interval '1 day',
-                   CASE WHEN g % 50 = 7 THEN now() - (d + 5) * interval '1 day' ELSE now() - d * interval '1 day' END,
-                   12, CASE WHEN g % 100 = 2 AND d = 0 THEN 'relation "core.payment" does not exist' END
+                   CASE WHEN g %% 50 = 7 THEN now() - (d + 5) * interval '1 day' ELSE now() - d * interval '1 day' END,
+                   12, CASE WHEN g %% 100 = 2 AND d = 0 THEN 'relation "core.payment" does not exist' END
             FROM generate_series(1, %s) g, generate_series(0, %s - 1) d
             """,
             (metrics, days),
@@ -96,7 +98,7 @@ def fill(db: Database, metrics: int, days: int) -> None:
             """
             INSERT INTO heartbeat.alert_state (key, kind, subject, state, severity, since, fired_at, last_notified_at)
             SELECT 'value:metric_' || g, 'value', 'metric_' || g, 'firing', 'red', now(), now(), now()
-            FROM generate_series(1, %s) g WHERE g % 20 = 0
+            FROM generate_series(1, %s) g WHERE g %% 20 = 0
             """,
             (metrics,),
         )
