@@ -24,7 +24,7 @@ from engine.core.db import DatabaseError
 from engine.core.version import VERSION
 from engine.mcp import docs, models, tools
 from engine.read.cards import metric_cards
-from engine.read.triage import MAX_LIMIT, Triage, triage
+from engine.read.triage import MAX_LIMIT, Triage, current
 from engine.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         reported as stale, never as bad). Each item: a one-sentence why, since when, owner, the last 7 daily
         values, freshness, the alert's state (notified, acknowledged, silenced) and links to the metric's
         page and to the audit chart that explains it."""
-        answer = triage(engine(), link_base=link_base(), limit=limit)
+        answer = current(engine(), link_base=link_base(), limit=limit)
         return CallToolResult(content=[TextContent(type="text", text=_triage_text(answer))],
                               structured_content=answer.model_dump(mode="json", exclude_defaults=True))
 

@@ -22,6 +22,8 @@ to the metric's page and its first cut.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -66,10 +68,24 @@ _STREAK_SQL = text("""
     LEFT JOIN LATERAL (SELECT max(h.day) AS day FROM heartbeat.metric_history h
                        WHERE h.metric_id = t.id AND h.status <> t.status) AS o ON o.day IS NOT NULL
 """)
+# Per metric on the (metric_id, day) key: the planner would otherwise walk the day index for every metric.
 _SERIES_SQL = text("""
-    SELECT metric_id, day, value FROM heartbeat.metric_history
-    WHERE metric_id = ANY(:ids) AND day >= :since ORDER BY metric_id, day
+    SELECT t.id AS metric_id, h.day, h.value
+    FROM unnest(CAST(:ids AS text[])) AS t(id)
+    CROSS JOIN LATERAL (SELECT day, value FROM heartbeat.metric_history
+                        WHERE metric_id = t.id AND day >= :since ORDER BY day) AS h
 """)
+# What else the triage depends on besides the read-model version (registry, history, job ledger): alert
+# states and their acknowledgements, silences, the sync ledger. One cheap read decides whether to rebuild.
+_FINGERPRINT_SQL = text("""
+    SELECT (SELECT version FROM heartbeat.read_model_version WHERE id = 1),
+           (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') || '/'
+                   || coalesce(sum(hashtext(coalesce(acked_by, '') || coalesce(acked_until::text, ''))), 0)
+            FROM heartbeat.alert_state),
+           (SELECT count(*) || '/' || coalesce(sum(hashtext(id || ends_at::text)), 0) FROM heartbeat.alert_silence),
+           (SELECT coalesce(max(id), 0) FROM heartbeat.source_sync)
+""")
+TIME_BUCKET_SECONDS = 30  # ages, freshness and silence ends move with the clock: rebuilt at least this often
 
 
 class AlertFacts(BaseModel):
@@ -278,3 +294,33 @@ def triage(engine: Engine, *, link_base: str, limit: int = 10, now: datetime | N
         no_data=sum(1 for c in cards if c.status is contract.Status.NO_DATA),
     )
     return Triage(generated_at=now, counts=counts, items=items[:limit], more=max(0, len(items) - limit))
+
+
+class _Built:
+    """The last full triage (MAX_LIMIT items) and what it was built from."""
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.answer: Triage | None = None
+        self.lock = threading.Lock()
+
+
+_BUILT = _Built()
+
+
+def current(engine: Engine, *, link_base: str, limit: int = 10) -> Triage:
+    """``triage`` as a server answers it: built once per change of what it reads (and every 30 s for ages),
+    then sliced to ``limit``. A burst of agents asking costs one build."""
+    with engine.connect() as conn:
+        fingerprint = tuple(conn.execute(_FINGERPRINT_SQL).one())
+    key = (id(engine), link_base, fingerprint, int(time.time() // TIME_BUCKET_SECONDS))
+    answer = _BUILT.answer
+    if _BUILT.key != key or answer is None:
+        with _BUILT.lock:
+            if _BUILT.key != key or _BUILT.answer is None:
+                _BUILT.answer = triage(engine, link_base=link_base, limit=MAX_LIMIT)
+                _BUILT.key = key
+            answer = _BUILT.answer
+    limit = max(1, min(limit, MAX_LIMIT))
+    return answer.model_copy(update={"items": answer.items[:limit],
+                                     "more": answer.more + max(0, len(answer.items) - limit)})

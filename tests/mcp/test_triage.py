@@ -100,3 +100,23 @@ def test_heartbeat_today_refuses_a_bad_limit_in_one_line(mcp_demo: McpDemo, bad:
     done = _today(mcp_demo.env, "--limit", bad)
     assert done.returncode == 2
     assert "--limit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_served_answer_follows_an_acknowledgement_at_once(mcp_demo: McpDemo):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import text
+
+    from engine.alerts import silences
+    from engine.read.triage import current
+
+    engine = mcp_demo.db.engine()
+    before = {i.subject: i for i in current(engine, link_base=LINK_BASE, limit=50).items}
+    assert before["aml_backlog_checks"].alert.acknowledged_by is None
+    with engine.connect() as conn:
+        alert_id = conn.execute(text("SELECT id FROM heartbeat.alert_state WHERE key = 'value:aml_backlog_checks'")).scalar()
+    silences.acknowledge(engine, alert_id, by="mlro", comment="on it",
+                         until=datetime.now(timezone.utc) + timedelta(hours=2))
+    after = {i.subject: i for i in current(engine, link_base=LINK_BASE, limit=50).items}
+    assert after["aml_backlog_checks"].alert.acknowledged_by == "mlro"
+    assert [i.subject for i in current(engine, link_base=LINK_BASE, limit=4).items] == list(after)[:4]
