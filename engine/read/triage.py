@@ -86,6 +86,7 @@ _FINGERPRINT_SQL = text("""
            (SELECT coalesce(max(id), 0) FROM heartbeat.source_sync)
 """)
 TIME_BUCKET_SECONDS = 30  # ages, freshness and silence ends move with the clock: rebuilt at least this often
+FINGERPRINT_CHECK_SECONDS = 0.5  # a burst of calls asks the database what changed at most this often
 
 
 class AlertFacts(BaseModel):
@@ -303,6 +304,17 @@ class _Built:
         self.key: tuple[Any, ...] | None = None
         self.answer: Triage | None = None
         self.lock = threading.Lock()
+        self.checked: dict[int, tuple[float, tuple[Any, ...]]] = {}  # engine id -> (when, fingerprint)
+
+    def fingerprint(self, engine: Engine) -> tuple[Any, ...]:
+        now = time.monotonic()
+        checked = self.checked.get(id(engine))
+        if checked is not None and now - checked[0] < FINGERPRINT_CHECK_SECONDS:
+            return checked[1]
+        with engine.connect() as conn:
+            found = tuple(conn.execute(_FINGERPRINT_SQL).one())
+        self.checked[id(engine)] = (now, found)
+        return found
 
 
 _BUILT = _Built()
@@ -310,10 +322,8 @@ _BUILT = _Built()
 
 def current(engine: Engine, *, link_base: str, limit: int = 10) -> Triage:
     """``triage`` as a server answers it: built once per change of what it reads (and every 30 s for ages),
-    then sliced to ``limit``. A burst of agents asking costs one build."""
-    with engine.connect() as conn:
-        fingerprint = tuple(conn.execute(_FINGERPRINT_SQL).one())
-    key = (id(engine), link_base, fingerprint, int(time.time() // TIME_BUCKET_SECONDS))
+    then sliced to ``limit``. A burst of agents asking costs one build and one look at what changed per 0.5 s."""
+    key = (id(engine), link_base, _BUILT.fingerprint(engine), int(time.time() // TIME_BUCKET_SECONDS))
     answer = _BUILT.answer
     if _BUILT.key != key or answer is None:
         with _BUILT.lock:

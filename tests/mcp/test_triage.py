@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_the_served_answer_follows_an_acknowledgement_at_once(mcp_demo: McpDemo)
     from sqlalchemy import text
 
     from engine.alerts import silences
-    from engine.read.triage import current
+    from engine.read.triage import FINGERPRINT_CHECK_SECONDS, current
 
     engine = mcp_demo.db.engine()
     before = {i.subject: i for i in current(engine, link_base=LINK_BASE, limit=50).items}
@@ -117,6 +118,7 @@ def test_the_served_answer_follows_an_acknowledgement_at_once(mcp_demo: McpDemo)
         alert_id = conn.execute(text("SELECT id FROM heartbeat.alert_state WHERE key = 'value:aml_backlog_checks'")).scalar()
     silences.acknowledge(engine, alert_id, by="mlro", comment="on it",
                          until=datetime.now(timezone.utc) + timedelta(hours=2))
+    time.sleep(FINGERPRINT_CHECK_SECONDS + 0.1)  # what changed is asked at most every 0.5 s
     after = {i.subject: i for i in current(engine, link_base=LINK_BASE, limit=50).items}
     assert after["aml_backlog_checks"].alert.acknowledged_by == "mlro"
     assert [i.subject for i in current(engine, link_base=LINK_BASE, limit=4).items] == list(after)[:4]
