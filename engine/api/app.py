@@ -26,6 +26,7 @@ from engine.api.readers import ReadGuard
 from engine.api.sessions import SessionCap
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
+from engine.mcp.http import McpHttp, McpMount
 from engine.runtime import Runtime, wiring
 
 log = logging.getLogger(__name__)
@@ -106,8 +107,11 @@ def _install_error_handlers(api: FastAPI) -> None:
 
 
 def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
-    """A fresh FastAPI app (one per test; FastAPI's lifespan does not run when mounted)."""
+    """A fresh FastAPI app (one per test; FastAPI's lifespan does not run when mounted: the Reflex app enters
+    ``api.state.mcp.lifespan`` as a lifespan task of its own)."""
+    mcp = McpHttp(get_runtime)
     api = FastAPI(
+        lifespan=lambda _: mcp.lifespan(),
         title="Heartbeat",
         version=VERSION,
         description="The read model and operator API of Heartbeat. Reads are open unless HEARTBEAT_READ_TOKEN "
@@ -131,7 +135,10 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
             return _context()
 
     api.state.refresh_context = refresh_context
+    api.state.mcp = mcp
     api.add_middleware(BodyLimit)
+    # /mcp (the MCP server over streamable HTTP, its own bearer rule) inside the origin guard and headers.
+    api.add_middleware(McpMount, endpoint=mcp)
     # Inner to outer: the per-address session cap, the read token (pages, static files, websocket, /api),
     # the security headers (on the 401 page too), the origin guard.
     api.add_middleware(SessionCap, limit=lambda: get_runtime().settings.max_sessions_per_address)
