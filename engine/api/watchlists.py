@@ -38,7 +38,7 @@ def get_watchlist(request: Request, name: WatchlistName) -> Json:
     found = watchlists.get(runtime_of(request).db.engine(), name)
     if found is None:
         raise watchlists.WatchlistNotFound(f"no watchlist {name!r}")
-    return Json(found.as_json())
+    return Json({**found.as_json(), "changes": watchlists.changes(runtime_of(request).db.engine(), name)})
 
 
 @router.put("/watchlists/{name}", response_class=Json, tags=["operator"],
@@ -53,5 +53,5 @@ def put_watchlist(request: Request, name: WatchlistName, body: WatchlistBody,
 @router.delete("/watchlists/{name}", response_class=Json, tags=["operator"],
                summary="Delete a watchlist (operator token); its screens fall back to the whole wall")
 def delete_watchlist(request: Request, name: WatchlistName, actor: str = Depends(require_operator)) -> Json:
-    watchlists.delete(runtime_of(request).db.engine(), name)
+    watchlists.delete(runtime_of(request).db.engine(), name, actor=actor)
     return Json({"deleted": name})

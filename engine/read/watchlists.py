@@ -9,6 +9,7 @@ same input with the same words (``FieldRejected`` names the field).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
@@ -139,6 +140,8 @@ def save(engine: Engine, watchlist: Watchlist, *, actor: str) -> tuple[Watchlist
             unknown = [m for m in watchlist.metrics if m not in known]
             if unknown:
                 raise FieldRejected("metrics", f"no active metric {', '.join(repr(m) for m in unknown[:5])}")
+        before = conn.execute(text(f"SELECT {_COLUMNS} FROM heartbeat.watchlist WHERE name = :n FOR UPDATE"),
+                              {"n": watchlist.name}).mappings().first()
         row = conn.execute(text(
             "INSERT INTO heartbeat.watchlist (name, title, metrics, tags, owners, updated_by) "
             "VALUES (:name, :title, :metrics, :tags, :owners, :actor) "
@@ -148,10 +151,42 @@ def save(engine: Engine, watchlist: Watchlist, *, actor: str) -> tuple[Watchlist
             {"name": watchlist.name, "title": watchlist.title, "metrics": list(watchlist.metrics),
              "tags": list(watchlist.tags), "owners": list(watchlist.owners), "actor": actor},
         ).mappings().one()
+        old = _row(before) if before is not None else None
+        for field in FIELDS:
+            was, now = (None if old is None else _field(old, field)), _field(watchlist, field)
+            if was != now:
+                _trail(conn, watchlist.name, field, was, now, actor)
     return _row(row), bool(row["created"])
 
 
-def delete(engine: Engine, name: str) -> None:
+FIELDS = ("title", "metrics", "tags", "owners")
+
+
+def _field(watchlist: Watchlist, field: str) -> Any:
+    value = getattr(watchlist, field)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _trail(conn: Any, name: str, field: str, old: Any, new: Any, actor: str) -> None:
+    """The change trail every operator edit lands in (``registry_change``, entity ``watchlist``)."""
+    conn.execute(text("INSERT INTO heartbeat.registry_change (entity, entity_id, field, old_value, new_value, "
+                      "changed_by) VALUES ('watchlist', :name, :field, cast(:old AS jsonb), cast(:new AS jsonb), "
+                      ":actor)"),
+                 {"name": name, "field": field, "old": json.dumps(old), "new": json.dumps(new), "actor": actor})
+
+
+def changes(engine: Engine, name: str, limit: int = 50) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text(
+            "SELECT field, old_value, new_value, changed_by, changed_at FROM heartbeat.registry_change "
+            "WHERE entity = 'watchlist' AND entity_id = :n ORDER BY id DESC LIMIT :limit"),
+            {"n": name, "limit": limit}).mappings()]
+
+
+def delete(engine: Engine, name: str, *, actor: str = "operator") -> None:
     with engine.begin() as conn:
-        if conn.execute(text("DELETE FROM heartbeat.watchlist WHERE name = :n"), {"n": name}).rowcount == 0:
+        gone = conn.execute(text(f"DELETE FROM heartbeat.watchlist WHERE name = :n RETURNING {_COLUMNS}"),
+                            {"n": name}).mappings().first()
+        if gone is None:
             raise WatchlistNotFound(f"no watchlist {name!r}")
+        _trail(conn, name, "watchlist", _row(gone).as_json() | {"updated_at": None}, None, actor)
