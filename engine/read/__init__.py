@@ -1,5 +1,6 @@
 """What every surface reads, never computes: cockpit cards, profiles, the job ledger, the render cache, screens,
-a metric's first cut and evidence, and how long a metric has been bad (streaks).
+a metric's first cut and evidence, how long a metric has been bad (streaks), and watchlists (surface state:
+which metrics a team's screen shows).
 
 May import ``engine.contract`` and ``engine.core``.
 """

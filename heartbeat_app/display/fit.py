@@ -25,6 +25,9 @@ TILE_ASPECT = 2.0
 # A red row is this much taller than an attention row (reds come first and largest).
 RED_ROW_WEIGHT = 1.6
 MAX_COLUMNS = 8
+# Up to this many tiles in all, red and attention tiles stand side by side in one row (not one grid above
+# the other): two tiles stacked would leave half a TV empty.
+ONE_ROW_UP_TO = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def grid_classes(reds: int, others: int) -> tuple[str, str]:
     ``hb-cols-N`` sets the columns; ``hb-rows-N`` the rows, which are also the grid's share of the tile
     area's height (a red row weighing RED_ROW_WEIGHT), so both grids fill the area and nothing overflows.
     """
+    if reds and others and reds + others <= ONE_ROW_UP_TO:
+        return f"hb-cols-{reds} hb-rows-1", f"hb-cols-{others} hb-rows-1"
     red_area = RED_ROW_WEIGHT * reds
     total = red_area + others
     red_share = red_area / total if total else 1.0
@@ -75,3 +80,8 @@ def grid_classes(reds: int, others: int) -> tuple[str, str]:
         cols = columns(count, AREA_ASPECT / max(share, 0.05))
         out.append(f"hb-cols-{cols} hb-rows-{math.ceil(count / cols)}")
     return out[0], out[1]
+
+
+def one_row(reds: int, others: int) -> bool:
+    """Whether the red and the attention grid stand side by side (few tiles of both kinds)."""
+    return bool(reds and others and reds + others <= ONE_ROW_UP_TO)

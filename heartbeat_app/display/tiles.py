@@ -158,6 +158,7 @@ class Board:
     green: list[Tile] = field(default_factory=list)
     pages: int = 1
     elsewhere: list[Tile] = field(default_factory=list)
+    page: int = 0  # which page this is (0-based)
 
     @property
     def green_strip(self) -> bool:
@@ -170,6 +171,10 @@ class Board:
     @property
     def attention_grid(self) -> str:
         return fit.grid_classes(len(self.red), len(self.attention))[1]
+
+    @property
+    def tiles_layout(self) -> str:
+        return "hb-tiles hb-tiles-row" if fit.one_row(len(self.red), len(self.attention)) else "hb-tiles"
 
 
 def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
@@ -187,7 +192,8 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
     groups["red"].sort(key=lambda c: c.name.lower())
     groups["green"].sort(key=lambda c: c.name.lower())
     layout = fit.pages(len(groups["red"]), len(groups["attention"]))
-    shown = layout[page % len(layout)]
+    page %= len(layout)
+    shown = layout[page]
     marks, cuts = marks or {}, cuts or {}
     outside = sorted((c for c in elsewhere or () if c.status is Status.RED), key=lambda c: c.name.lower())
     return Board(
@@ -196,4 +202,5 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
         green=[tile(c, tz, now, marks.get(c.id)) for c in groups["green"]],
         pages=len(layout),
         elsewhere=[tile(c, tz, now, marks.get(c.id)) for c in outside],
+        page=page,
     )

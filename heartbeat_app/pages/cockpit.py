@@ -163,7 +163,7 @@ def no_metrics() -> rx.Component:
 
 def page_marker() -> rx.Component:
     return rx.cond(CockpitState.pages > 1,
-                   rx.el.span("page ", (CockpitState.page + 1).to_string(), " of ", CockpitState.pages.to_string(),
+                   rx.el.span("page ", (CockpitState.shown_page + 1).to_string(), " of ", CockpitState.pages.to_string(),
                               id="page-marker", class_name="hb-page-marker"))
 
 
@@ -189,7 +189,7 @@ def wall() -> rx.Component:
                         rx.el.div(rx.foreach(CockpitState.attention, lambda item: attention_tile(item)),
                                   class_name="hb-grid hb-grid-attention " + CockpitState.attention_grid,
                                   id="attention-tiles")),
-                class_name="hb-tiles",
+                class_name=CockpitState.tiles_layout,
                 id="attention-area",
             ),
         ),

@@ -140,6 +140,8 @@ class CockpitState(ShellState):
     green_strip: bool = False
     red_grid: str = ""
     attention_grid: str = ""
+    tiles_layout: str = "hb-tiles"
+    shown_page: int = 0  # the page on screen (``page`` is the one the next tick reads)
     watchlist: str = ""  # ?watchlist=<name>: that team's wall ("" the whole wall; "starred" this browser's stars)
     title: str = ""
     watchlist_problem: str = ""
@@ -175,6 +177,7 @@ class CockpitState(ShellState):
         for name, value in (("red", board.red), ("attention", board.attention), ("green", board.green),
                             ("elsewhere", board.elsewhere), ("green_strip", board.green_strip),
                             ("red_grid", board.red_grid), ("attention_grid", board.attention_grid),
+                            ("tiles_layout", board.tiles_layout), ("shown_page", board.page),
                             ("title", snap.get("title", "")), ("watchlist_problem", snap.get("watchlist_problem", "")),
                             ("pages", board.pages),
                             ("clock", snap["clock"]), ("last_refresh", snap["last_refresh"]),

@@ -67,3 +67,15 @@ def test_a_board_of_100_ambers_pages_with_the_reds_on_each_page():
 def test_the_elsewhere_strip_holds_only_reds():
     board = tiles.board([_amber(1)], UTC, NOW, elsewhere=[_red(2), _amber(3), card(id="g")])
     assert [t["id"] for t in board.elsewhere] == ["r002"]
+
+
+def test_a_few_tiles_of_both_kinds_stand_side_by_side():
+    assert fit.one_row(1, 1) and fit.grid_classes(1, 1) == ("hb-cols-1 hb-rows-1", "hb-cols-1 hb-rows-1")
+    assert not fit.one_row(8, 2) and not fit.one_row(2, 0)
+    board = tiles.board([_red(1), _amber(2)], UTC, NOW)
+    assert board.tiles_layout == "hb-tiles hb-tiles-row"
+
+
+def test_the_board_says_which_page_it_is():
+    cards = [_amber(i) for i in range(70)]
+    assert [tiles.board(cards, UTC, NOW, p).page for p in range(4)] == [0, 1, 2, 0]
