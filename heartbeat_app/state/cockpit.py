@@ -130,6 +130,13 @@ def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None, watchl
                  expire_after=rt.settings.screen_expiry, watchlist=watchlist or None)
 
 
+def screen_query(url: str) -> tuple[bool, str]:
+    """(kiosk mode, watchlist name) from a cockpit address such as ``/?watchlist=aml-team&kiosk=1``."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    return (query.get("kiosk", ["0"])[0] in ("1", "true", "yes"),
+            query.get("watchlist", [""])[0].strip().lower()[:64])
+
+
 class CockpitState(ShellState):
     """The wall of one tab; ``last_refresh`` is the header's own (ShellState), moved forward by every tick."""
 
@@ -165,11 +172,16 @@ class CockpitState(ShellState):
     def total(self) -> int:
         return len(self.red) + len(self.attention) + len(self.green)
 
+    def _read_query(self) -> None:
+        """Kiosk mode and the watchlist come from the tab's address (the loop reads them too: its first tick
+        may run before ``open_page``'s changes reach it, and a TV must not show the whole wall meanwhile)."""
+        kiosk, watchlist = screen_query(str(self.router.url))
+        if (self.kiosk, self.watchlist) != (kiosk, watchlist):
+            self.kiosk, self.watchlist = kiosk, watchlist
+
     @rx.event
     def open_page(self):
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(self.router.url)).query)
-        self.kiosk = query.get("kiosk", ["0"])[0] in ("1", "true", "yes")
-        self.watchlist = query.get("watchlist", [""])[0].strip().lower()[:64]
+        self._read_query()
 
     def _apply(self, snap: dict) -> None:
         board: tiles.Board = snap["board"]
@@ -194,6 +206,7 @@ class CockpitState(ShellState):
         ticks = 0
         while True:
             async with self:
+                self._read_query()
                 page, kiosk, watchlist = self.page, self.kiosk, self.watchlist
                 starred = starred_ids((await self.get_state(StarState)).starred) if watchlist == "starred" else ()
                 token = self.router.session.client_token

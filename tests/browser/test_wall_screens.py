@@ -161,7 +161,10 @@ def test_a_team_screen_shows_its_watchlist_and_the_reds_elsewhere(screens_app, p
                         headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}, timeout=10)
     assert created.status_code == 201, created.text
     page.goto(app.url + "/?watchlist=aml-team&kiosk=1")
-    expect(page.locator("#screen-title")).to_contain_text("AML team", timeout=15_000)
+    expect(page.locator("#wall .metric-tile").first).to_be_visible(timeout=15_000)
+    # From its first tick on, a team TV shows the team's wall (never the whole wall for an interval).
+    assert page.locator('#wall .metric-tile[data-metric="payment_approval_rate_24h"]').count() == 0
+    expect(page.locator("#screen-title")).to_contain_text("AML team")
     expect(page.locator("#wall .metric-tile")).to_have_count(3)
     shown = {page.locator("#wall .metric-tile").nth(i).get_attribute("data-metric") for i in range(3)}
     assert shown == {"aml_backlog_checks", "aml_throughput_ratio_7d", "aml_checks_opened_24h"}
