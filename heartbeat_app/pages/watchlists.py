@@ -19,7 +19,8 @@ def _row(item) -> rx.Component:
         rx.table.cell(item["metrics"]),
         rx.table.cell(item["tags"]),
         rx.table.cell(item["owners"]),
-        rx.table.cell(rx.link(rx.icon("tv", size=16), " open screen", href=item["screen"], class_name="watchlist-open")),
+        rx.table.cell(rx.link(rx.hstack(rx.icon("tv", size=16), rx.text("open screen"), align="center", spacing="1"),
+                              href=item["screen"], class_name="watchlist-open")),
         rx.table.cell(rx.text(item["updated"], size="2", color_scheme="gray")),
         rx.table.cell(rx.cond(W.operator, rx.hstack(
             rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft", on_click=W.edit(item["name"]),
@@ -106,8 +107,8 @@ def _starred() -> rx.Component:
                 rx.hstack(rx.foreach(StarState.starred_list, lambda mid: rx.badge(
                     rx.link(mid, href="/metrics/" + mid), size="3", variant="soft", class_name="starred-metric")),
                     wrap="wrap", spacing="2"),
-                rx.link(rx.icon("tv", size=16), " open the starred screen", href="/?watchlist=starred",
-                        id="starred-screen"),
+                rx.link(rx.hstack(rx.icon("tv", size=16), rx.text("open the starred screen"), align="center",
+                                  spacing="1"), href="/?watchlist=starred", id="starred-screen"),
                 spacing="2",
             ),
             rx.text("Nothing starred yet: star a metric on its page. Stars stay in this browser only.",
