@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, audit, deps, health, jobs, metrics, outage
+from engine.api import alerts, audit, deps, health, jobs, metrics, outage, watchlists
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.api.readers import ReadGuard
@@ -155,4 +155,5 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.include_router(metrics.router)
     api.include_router(alerts.router)
     api.include_router(audit.router)
+    api.include_router(watchlists.router)
     return api
