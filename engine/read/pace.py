@@ -4,6 +4,8 @@ Pace is a second judgement beside the status colour, never a colour of the tile:
 green today and off track for its target, or red today and still on pace. The method (docs/okr.md):
 
 * the **pace line** runs from the value at the start of the target period to the target on the due date;
+  the period starts on the first day of the current quarter, or on the day the target value last changed
+  when that is later (the read model finds that value: ``engine.read.cards``);
 * the **projection** is the least-squares line through the last ``TREND_DAYS`` daily values, carried on
   to the due date;
 * the state follows from the current value, the date and that projection, in this order:
