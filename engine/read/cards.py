@@ -165,6 +165,7 @@ def _pace(row: Any, now: datetime, trend: tuple[tuple[date, float | None], ...])
     return pace(
         direction=row["direction"], target=row["target_value"], due=row["target_due_date"], today=now.date(),
         current=row["value"], start=None if start_day is None else (start_day, start_value), history=trend,
+        unit=row["unit"],
     )
 
 

@@ -27,6 +27,9 @@ TREND_DAYS = 28
 MIN_TREND_POINTS = 7
 # A projection that still covers this share of the way to the target is "behind", less is "off track".
 BEHIND_SHARE = 0.75
+# A straight line carried months ahead can cross zero; a count, a duration, a share or a ratio cannot.
+# (No upper bound: a percent such as "closed per opened" may exceed 100.) Money can be negative.
+NON_NEGATIVE_UNITS = frozenset({"count", "seconds", "percent", "ratio"})
 
 
 class PaceState(StrEnum):
@@ -111,11 +114,13 @@ def pace(
     current: float | None,
     start: tuple[date, float] | None = None,
     history: Sequence[tuple[date, float | None]] = (),
+    unit: str | None = None,
 ) -> Pace | None:
     """The pace of one target; None when the metric has no target or no due date.
 
     ``start`` is (day, value) at the start of the target period (None when no value exists then);
-    ``history`` is the daily values, any order, of which the last ``TREND_DAYS`` up to today count.
+    ``history`` is the daily values, any order, of which the last ``TREND_DAYS`` up to today count;
+    ``unit`` keeps the projection of a count, duration, percent or ratio at or above zero.
     """
     target = _finite(target)
     if target is None or due is None:
@@ -143,6 +148,8 @@ def pace(
     if fit is not None:
         intercept, slope = fit
         projected = intercept + slope * max(days_left, 0)
+        if unit in NON_NEGATIVE_UNITS:
+            projected = max(projected, 0.0)
 
     def result(state: PaceState) -> Pace:
         return Pace(state, target, due, start_day, start_value, current, expected_now, projected, slope,

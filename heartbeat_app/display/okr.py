@@ -39,11 +39,11 @@ def target_row(card: MetricCard) -> dict[str, str]:
     if pace.state is PaceState.NO_DATA:
         projection = ("no value yet" if pace.current is None
                       else f"fewer than {MIN_TREND_POINTS} values in the last {TREND_DAYS} days: no trend yet")
-    elif pace.projected is None:
-        projection = ""
+    elif pace.projected is None or pace.days_left < 0:
+        projection = ""  # after the due date there is nothing left to project
     else:
         projection = f"trend → {text(pace.projected)} by the due date"
-    start = "" if pace.start_day is None else f"from {text(pace.start_value)} on {pace.start_day:%d %b}"
+    start = "" if pace.start_day is None else f"from {text(pace.start_value)} on {pace.start_day.day} {pace.start_day:%b}"
     return {
         "id": card.id,
         "name": card.name,
@@ -56,7 +56,7 @@ def target_row(card: MetricCard) -> dict[str, str]:
         "start": start,
         "expected": "" if pace.expected_now is None else f"pace line today {text(pace.expected_now)}",
         "projection": projection,
-        "due": f"due {pace.due:%d %b %Y}",
+        "due": f"due {pace.due.day} {pace.due:%b %Y}",
         "days": _days(pace.days_left),
         "progress": _percent(pace.progress) or "0",
         "expected_progress": _percent(pace.expected_progress),

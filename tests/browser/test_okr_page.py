@@ -78,7 +78,7 @@ def test_okr_board_groups_targets_by_owner_with_their_pace_and_switches_to_tags(
     assert page.evaluate("document.documentElement.scrollHeight") <= 1080
     screenshot(page, "okr-by-owner-1920x1080")
 
-    page.locator("#okr-group-by").get_by_text("by tag").click()
+    page.locator("#okr-group-by").get_by_role("radio", name="by tag").click()
     expect(page.locator(".okr-group[data-group='cards']")).to_be_visible()
     tags = page.locator(".okr-group")
     expect(tags).to_have_count(4)  # money, cards, growth, clients

@@ -115,3 +115,14 @@ def test_no_target_or_no_due_date_has_no_pace():
     assert higher(series(96, 2), target=None) is None
     assert higher(series(96, 2), due=None) is None
     assert higher(series(96, 2), target=float("nan")) is None
+
+
+def test_a_projection_never_goes_below_zero_for_counts_durations_and_shares_but_money_may():
+    falling = series(40, -2)  # 2 a day down: -14 today, -76 on the due date
+    for unit in ("count", "seconds", "percent", "ratio"):
+        result = pace(direction="higher_is_better", target=50.0, due=DUE, today=TODAY, current=falling[-1][1],
+                      start=(START, 45.0), history=falling, unit=unit)
+        assert result.projected == 0.0 and result.state is PaceState.OFF_TRACK
+    money = pace(direction="higher_is_better", target=50.0, due=DUE, today=TODAY, current=falling[-1][1],
+                 start=(START, 45.0), history=falling, unit="money")
+    assert money.projected == pytest.approx(-14 - 62)
