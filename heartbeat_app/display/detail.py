@@ -81,9 +81,13 @@ def target_line(card: MetricCard) -> str:
 
 
 def target_text(card: MetricCard) -> str:
-    """The target under the value: the line, and "hit" once it is reached."""
+    """The target under the value: the line, "hit" once it is reached, else its pace (docs/okr.md)."""
     line = target_line(card)
-    return "" if not line else f"target {line}" + (" · hit" if card.target_hit else "")
+    if not line:
+        return ""
+    if card.target_hit:
+        return f"target {line} · hit"
+    return f"target {line}" + (f" · {card.pace.label}" if card.pace is not None else "")
 
 
 def pace_text(card: MetricCard) -> str:
