@@ -92,13 +92,14 @@ _LATEST_SQL = """
         -- of the current quarter, or of the day the target value last changed when that is later.
         SELECT s.day, s.value
         FROM heartbeat.metric_history s
-        WHERE s.metric_id = r.id AND s.value IS NOT NULL
+        WHERE r.target_value IS NOT NULL AND r.target_due_date IS NOT NULL  -- one-time filter: untargeted, no probe
+          AND s.metric_id = r.id AND s.value IS NOT NULL
           AND s.day >= greatest(CAST(date_trunc('quarter', CAST(:today AS date)) AS date), (
               SELECT max(c.changed_at)::date FROM heartbeat.registry_change c
               WHERE c.entity = 'metric' AND c.entity_id = r.id AND c.field = 'target_value'))
         ORDER BY s.day
         LIMIT 1
-    ) ps ON r.target_value IS NOT NULL AND r.target_due_date IS NOT NULL
+    ) ps ON true
     WHERE r.retired_at IS NULL {only}
 """
 

@@ -17,6 +17,7 @@ from tests.support.factories import MetricFolder, add_values
 def _clear_registry(db: Database) -> None:
     with db.engine().begin() as conn:
         open_for_sync(conn)
+        conn.execute(text("DELETE FROM heartbeat.registry_change WHERE entity_id LIKE 'okr\\_%'"))
         conn.execute(text("DELETE FROM heartbeat.metric_registry"))
 
 
@@ -91,8 +92,8 @@ def test_okr_board_groups_targets_by_owner_with_their_pace_and_switches_to_tags(
 
 def test_metric_page_draws_the_pace_line_and_names_the_pace(app, page, targets):
     page.goto(app.url + "/metrics/okr_behind")
-    chart = page.locator(".js-plotly-plot")
-    expect(chart).to_be_visible()
+    chart = page.locator("#history-chart")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=15000)
     expect(chart).to_contain_text("pace line")
     expect(chart).to_contain_text("trend")
     expect(page.locator("#detail-pace")).to_contain_text("behind · trend → 338 by")
