@@ -80,6 +80,7 @@ def pace_json(card: MetricCard) -> dict[str, Any] | None:
         "progress": rounded(pace.progress),
         "expected_progress": rounded(pace.expected_progress),
         "days_left": pace.days_left,
+        "reaches_on": pace.reaches_on,
     }
 
 

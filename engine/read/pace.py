@@ -70,6 +70,7 @@ class Pace:
     progress: float | None  # share of the way from the start value to the target covered now (0..1, clamped)
     expected_progress: float | None  # share of the target period elapsed today (0..1)
     days_left: int
+    reaches_on: date | None = None  # on pace: the day the trend meets the target (None: it does not by the due date)
 
     @property
     def label(self) -> str:
@@ -144,16 +145,19 @@ def pace(
     recent = [((day - today).days, value) for day, value in history
               if since <= day <= today and _finite(value) is not None]
     fit = least_squares(recent) if len(recent) >= MIN_TREND_POINTS else None
-    slope = projected = None
+    slope = projected = reaches_on = None
     if fit is not None:
         intercept, slope = fit
+        if slope != 0 and 0 <= (target - intercept) / slope <= max(days_left, 0):
+            reaches_on = today + timedelta(days=math.ceil((target - intercept) / slope))
         projected = intercept + slope * max(days_left, 0)
         if unit in NON_NEGATIVE_UNITS:
             projected = max(projected, 0.0)
 
     def result(state: PaceState) -> Pace:
         return Pace(state, target, due, start_day, start_value, current, expected_now, projected, slope,
-                    len(recent), progress, expected_progress, days_left)
+                    len(recent), progress, expected_progress, days_left,
+                    reaches_on if state is PaceState.ON_PACE else None)
 
     if current is None:
         return result(PaceState.NO_DATA)

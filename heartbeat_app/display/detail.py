@@ -96,7 +96,9 @@ def pace_text(card: MetricCard) -> str:
     if pace is None:
         return ""
     parts = [pace.label]
-    if pace.projected is not None and pace.days_left >= 0:
+    if pace.reaches_on is not None:
+        parts.append(f"trend meets the target around {pace.reaches_on:%d %b %Y}")
+    elif pace.projected is not None and pace.days_left >= 0:
         parts.append(f"trend → {_money(card, pace.projected)} by {pace.due:%d %b %Y}")
     if pace.expected_now is not None and pace.days_left >= 0:
         parts.append(f"pace line today {_money(card, pace.expected_now)}")

@@ -41,6 +41,9 @@ def target_row(card: MetricCard) -> dict[str, str]:
                       else f"fewer than {MIN_TREND_POINTS} values in the last {TREND_DAYS} days: no trend yet")
     elif pace.projected is None or pace.days_left < 0:
         projection = ""  # after the due date there is nothing left to project
+    elif pace.reaches_on is not None:
+        # Where a far due date would carry the line to an absurd number, say when it meets the target.
+        projection = f"trend meets the target around {pace.reaches_on.day} {pace.reaches_on:%b %Y}"
     else:
         projection = f"trend → {text(pace.projected)} by the due date"
     start = "" if pace.start_day is None else f"from {text(pace.start_value)} on {pace.start_day.day} {pace.start_day:%b}"

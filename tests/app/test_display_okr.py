@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 from engine.read.pace import Pace, PaceState
@@ -50,6 +51,12 @@ def test_a_target_row_says_state_progress_projection_and_due_date():
     assert row["days"] == "30 days left" and row["start"] == "from 95.0% on 1 Jan"
     missed = okr.board(_targets())[0]["items"][0]
     assert missed["projection"] == "" and missed["days"] == "3 days ago"
+
+
+def test_an_on_pace_target_says_when_its_trend_meets_the_target():
+    paced = dataclasses.replace(_pace(PaceState.ON_PACE, projected=140.0), reaches_on=date(2026, 4, 2))
+    row = okr.target_row(card(pace=paced))
+    assert row["projection"] == "trend meets the target around 2 Apr 2026"
 
 
 def test_the_summary_counts_each_state_worst_first():

@@ -161,5 +161,6 @@ def test_a_target_and_due_date_set_in_the_app_land_in_the_trail_and_the_pace_sho
     assert page.operator_message == operator.NO_TOKEN and _trail(metric) == []
     _call(page, "save_thresholds", form, TOKEN)
     assert page.thresholds_message == "" and sorted(_trail(metric)) == ["target_due_date", "target_value"]
-    # 95.8 + 0.2 × 20 = 99.8 ≥ 99: on pace, named on the page under the lines.
-    assert page.header["pace"].startswith("on pace · trend → 99.8% by ")
+    # 95.8 + 0.2 × 16 = 99: on pace, meeting the target in 16 days, named on the page under the lines.
+    meets = datetime.now(timezone.utc).date() + timedelta(days=16)
+    assert page.header["pace"].startswith(f"on pace · trend meets the target around {meets:%d %b %Y}")

@@ -70,7 +70,10 @@ def test_okr_board_groups_targets_by_owner_with_their_pace_and_switches_to_tags(
         expect(card.locator(".okr-state")).to_have_text(label)
         expect(card.locator(".okr-due")).to_contain_text("due ")
         expect(card.get_by_role("progressbar")).to_be_visible()
-    expect(_card(page, "okr_on_pace").locator(".okr-projection")).to_contain_text("trend → 338 by the due date")
+    expect(_card(page, "okr_behind").locator(".okr-projection")).to_have_text("trend → 338 by the due date")
+    meets = datetime.now(timezone.utc).date() + timedelta(days=11)  # 278 + 2 × 11 = 300
+    expect(_card(page, "okr_on_pace").locator(".okr-projection")).to_have_text(
+        f"trend meets the target around {meets.day} {meets:%b %Y}")
     expect(page.locator(".okr-target[data-metric='okr_untargeted']")).to_have_count(0)
     growth = page.locator(".okr-group[data-group='growth@example.com'] .okr-target")
     assert [growth.nth(i).get_attribute("data-metric") for i in range(2)] == ["okr_behind", "okr_on_pace"]

@@ -42,6 +42,9 @@ def test_a_trend_that_reaches_the_target_by_the_due_date_is_on_pace():
     # 60 of 91 days elapsed: the pace line expects 100 + 100 × 60/91 today.
     assert result.expected_progress == pytest.approx(60 / 91)
     assert result.expected_now == pytest.approx(100 + 100 * 60 / 91)
+    # 150 + 2 × 25 = 200: the trend meets the target 25 days from today.
+    assert result.reaches_on == TODAY + timedelta(days=25)
+    assert higher(series(123, 1)).reaches_on is None  # behind: it never does by the due date
 
 
 def test_a_trend_that_falls_a_little_short_is_behind_and_far_short_is_off_track():
