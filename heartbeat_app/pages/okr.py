@@ -91,7 +91,7 @@ def heading() -> rx.Component:
     )
 
 
-@page(route="/okr", title="Heartbeat — targets", on_load=[ShellState.load_shell, OkrState.load])
+@page(route="/okr", title="Heartbeat — targets", on_load=[ShellState.load_shell, OkrState.load, OkrState.keep_fresh])
 def okr() -> rx.Component:
     return app_shell(
         rx.vstack(
