@@ -71,6 +71,7 @@ class Pace:
     expected_progress: float | None  # share of the target period elapsed today (0..1)
     days_left: int
     reaches_on: date | None = None  # on pace: the day the trend meets the target (None: it does not by the due date)
+    trend_now: float | None = None  # the trend line's value today (its intercept)
 
     @property
     def label(self) -> str:
@@ -145,7 +146,7 @@ def pace(
     recent = [((day - today).days, value) for day, value in history
               if since <= day <= today and _finite(value) is not None]
     fit = least_squares(recent) if len(recent) >= MIN_TREND_POINTS else None
-    slope = projected = reaches_on = None
+    slope = projected = reaches_on = intercept = None
     if fit is not None:
         intercept, slope = fit
         if slope != 0 and 0 <= (target - intercept) / slope <= max(days_left, 0):
@@ -157,7 +158,7 @@ def pace(
     def result(state: PaceState) -> Pace:
         return Pace(state, target, due, start_day, start_value, current, expected_now, projected, slope,
                     len(recent), progress, expected_progress, days_left,
-                    reaches_on if state is PaceState.ON_PACE else None)
+                    reaches_on if state is PaceState.ON_PACE else None, intercept)
 
     if current is None:
         return result(PaceState.NO_DATA)

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from engine.core import formatting
 from engine.read.cards import MetricCard
+from engine.read.pace import TREND_DAYS
 
 HEIGHT = 520
 # A due date at most this far after today widens the time axis to show it;
@@ -161,10 +162,15 @@ def _pace(f: _Frame) -> list[go.Scatter]:
             name=f"pace line from {pace.start_day:%d %b}", line={"color": GREEN, "width": 2.5, "dash": "dash"},
             hoverinfo="skip",
         ))
-    if pace.projected is not None and pace.slope_per_day is not None and pace.days_left >= 0:
-        trend_now = pace.projected - pace.slope_per_day * pace.days_left
+    if pace.projected is not None and pace.trend_now is not None and pace.slope_per_day is not None \
+            and pace.days_left >= 0:
+        # Drawn over the days it was fitted on and on to the due date: its slope shows even when the due
+        # date lies far beyond the axis (the last leg bends where a projection stops at zero).
+        fitted_from = f.today - timedelta(days=TREND_DAYS - 1)
+        trend_then = pace.trend_now - pace.slope_per_day * (TREND_DAYS - 1)
         traces.append(go.Scatter(
-            x=[f.today.isoformat(), pace.due.isoformat()], y=[trend_now, pace.projected], mode="lines",
+            x=[fitted_from.isoformat(), f.today.isoformat(), pace.due.isoformat()],
+            y=[trend_then, pace.trend_now, pace.projected], mode="lines",
             name=f"trend → {f.text(pace.projected)} ({pace.label})",
             line={"color": PACE_COLOUR.get(pace.state.value, GRAY), "width": 3, "dash": "dot"},
             hovertemplate=f"trend → {f.text(pace.projected)} by {pace.due:%d %b %Y}<extra></extra>",

@@ -5,6 +5,8 @@ Every value is a string (as the tiles): the frontend does no arithmetic.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any, Literal
 
 from engine.core import formatting
@@ -28,15 +30,26 @@ def _days(n: int) -> str:
     return f"{n} day{'s' if n != 1 else ''} left"
 
 
-def target_row(card: MetricCard) -> dict[str, str]:
-    """What one target shows: state, progress (now and expected by today), the projection and the due date."""
+def common_start(cards: list[MetricCard]) -> date | None:
+    """The start day most targets share (the quarter's first value): named once above the board, not on each."""
+    days = Counter(card.pace.start_day for card in cards if card.pace is not None and card.pace.start_day)
+    return days.most_common(1)[0][0] if days else None
+
+
+def target_row(card: MetricCard, common: date | None = None) -> dict[str, str]:
+    """What one target shows: state, progress (now and expected by today), the projection and the due date.
+
+    The start of its period is named only when it differs from ``common`` (a target changed this quarter).
+    """
     pace = card.pace
     assert pace is not None  # only targeted metrics reach the board
 
     def text(v: float | None) -> str:
         return formatting.value(v, card.unit, card.currency)
 
-    if pace.state is PaceState.NO_DATA:
+    if pace.state is PaceState.ACHIEVED:
+        projection = ""  # met: where the trend wanders next is not the question
+    elif pace.state is PaceState.NO_DATA:
         projection = ("no value yet" if pace.current is None
                       else f"fewer than {MIN_TREND_POINTS} values in the last {TREND_DAYS} days: no trend yet")
     elif pace.projected is None or pace.days_left < 0:
@@ -46,7 +59,8 @@ def target_row(card: MetricCard) -> dict[str, str]:
         projection = f"trend meets the target around {pace.reaches_on.day} {pace.reaches_on:%b %Y}"
     else:
         projection = f"trend → {text(pace.projected)} by the due date"
-    start = "" if pace.start_day is None else f"from {text(pace.start_value)} on {pace.start_day.day} {pace.start_day:%b}"
+    start = ("" if pace.start_day is None or pace.start_day == common
+             else f"from {text(pace.start_value)} on {pace.start_day.day} {pace.start_day:%b}")
     return {
         "id": card.id,
         "name": card.name,
@@ -85,11 +99,12 @@ def board(cards: list[MetricCard], by: GroupBy = "owner") -> list[dict[str, Any]
         keys = [card.owner or NO_OWNER] if by == "owner" else (list(card.tags) or [NO_TAG])
         for key in keys:
             groups.setdefault(key, []).append(card)
+    common = common_start(cards)
     shaped = []
     for name, members in groups.items():
         members.sort(key=_order)
         shaped.append({"name": name, "count": str(len(members)), "worst": PACE_ORDER[members[0].pace.state],
-                       "items": [target_row(card) for card in members]})
+                       "items": [target_row(card, common) for card in members]})
     shaped.sort(key=lambda group: (group["worst"], group["name"]))
     return [{k: v for k, v in group.items() if k != "worst"} for group in shaped]
 

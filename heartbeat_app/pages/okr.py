@@ -72,7 +72,7 @@ def group(item) -> rx.Component:
 def heading() -> rx.Component:
     return rx.hstack(
         rx.heading("Targets", size="8"),
-        rx.text("pace to the due date · ", OkrState.today, size="5", color_scheme="gray"),
+        rx.text(OkrState.today, size="5", color_scheme="gray", id="okr-today"),
         rx.hstack(rx.foreach(OkrState.counts, lambda c: rx.el.span(c["text"], class_name="hb-okr-chip",
                                                                    data_pace=c["state"])),
                   spacing="3", id="okr-counts"),

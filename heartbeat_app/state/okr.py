@@ -30,7 +30,9 @@ def _read(by: okr.GroupBy) -> dict[str, Any]:
     """The board from the read model; runs in a worker thread."""
     now = datetime.now(timezone.utc)
     cards = [card for card in metric_cards(runtime.get().db.engine(), now) if card.pace is not None]
-    return {"groups": okr.board(cards, by), "counts": okr.summary(cards), "today": f"{now:%d %b %Y}"}
+    start = okr.common_start(cards)
+    since = "" if start is None else f" · progress since {start.day} {start:%b %Y}"
+    return {"groups": okr.board(cards, by), "counts": okr.summary(cards), "today": f"{now:%d %b %Y}{since}"}
 
 
 async def _read_or_none(by: str) -> dict[str, Any] | None:

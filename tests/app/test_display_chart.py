@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from heartbeat_app.display import chart
 from tests.app.cards import TODAY, card, due, red
 
@@ -73,8 +75,10 @@ def test_a_target_with_a_pace_draws_the_pace_line_and_the_trend_to_the_due_date(
     assert line["x"] == [(TODAY - timedelta(days=20)).isoformat(), due(30).isoformat()]
     assert line["y"] == [95.0, 99.0] and line["line"]["color"] == chart.GREEN
     [trend] = [t for name, t in traces.items() if name.startswith("trend → ")]
-    assert trend["x"] == [TODAY.isoformat(), due(30).isoformat()]
-    assert trend["y"][1] == paced.pace.projected
+    # Over the 28 days it was fitted on, then on to the due date.
+    assert trend["x"] == [(TODAY - timedelta(days=27)).isoformat(), TODAY.isoformat(), due(30).isoformat()]
+    assert trend["y"][1:] == [paced.pace.trend_now, paced.pace.projected]
+    assert trend["y"][0] == pytest.approx(paced.pace.trend_now - 27 * paced.pace.slope_per_day)
     assert trend["line"]["color"] == chart.PACE_COLOUR[paced.pace.state.value]
     assert f"({paced.pace.label})" in next(name for name in traces if name.startswith("trend → "))
 

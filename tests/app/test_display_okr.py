@@ -48,9 +48,15 @@ def test_a_target_row_says_state_progress_projection_and_due_date():
     assert (row["value"], row["target"]) == ("97.0%", "99.0%")
     assert row["projection"] == "trend → 99.0% by the due date"
     assert row["due"] == f"due {(TODAY + timedelta(days=30)).day} {TODAY + timedelta(days=30):%b %Y}"
-    assert row["days"] == "30 days left" and row["start"] == "from 95.0% on 1 Jan"
+    assert row["days"] == "30 days left"
+    assert row["start"] == ""  # every target started on 1 Jan: said once above the board, not on each
+    assert okr.common_start(_targets()) == date(2026, 1, 1)
+    # A target whose period started on another day than the others names its own start.
+    assert okr.target_row(_targets()[0], date(2026, 2, 1))["start"] == "from 95.0% on 1 Jan"
     missed = okr.board(_targets())[0]["items"][0]
     assert missed["projection"] == "" and missed["days"] == "3 days ago"
+    achieved = okr.board(_targets())[2]["items"][0]
+    assert (achieved["state"], achieved["projection"]) == ("achieved", "")
 
 
 def test_an_on_pace_target_says_when_its_trend_meets_the_target():

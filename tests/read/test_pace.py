@@ -37,6 +37,7 @@ def test_a_trend_that_reaches_the_target_by_the_due_date_is_on_pace():
     assert result.state is PaceState.ON_PACE
     assert result.projected == pytest.approx(150 + 2 * 31)
     assert result.slope_per_day == pytest.approx(2)
+    assert result.trend_now == pytest.approx(150)
     assert result.days_left == 31
     assert result.progress == pytest.approx(0.5)
     # 60 of 91 days elapsed: the pace line expects 100 + 100 × 60/91 today.
