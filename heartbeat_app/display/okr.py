@@ -117,3 +117,20 @@ def summary(cards: list[MetricCard]) -> list[dict[str, str]]:
             counts[card.pace.state] = counts.get(card.pace.state, 0) + 1
     return [{"state": state.value, "text": f"{counts[state]} {PACE_LABEL[state]}"}
             for state in sorted(counts, key=PACE_ORDER.__getitem__)]
+
+
+# A group's heading is about a third of a target card high.
+_HEADING_HEIGHT = 0.35
+BOARD_COLUMNS = 4
+
+
+def columns(groups: list[dict[str, Any]], count: int = BOARD_COLUMNS) -> list[list[dict[str, Any]]]:
+    """Deal the groups (worst first) into ``count`` columns, each to the shortest so far, so the board is as
+    short as it can be without splitting a group from its name. Empty columns are dropped."""
+    stacks: list[list[dict[str, Any]]] = [[] for _ in range(count)]
+    heights = [0.0] * count
+    for group in groups:
+        shortest = heights.index(min(heights))
+        stacks[shortest].append(group)
+        heights[shortest] += _HEADING_HEIGHT + len(group["items"])
+    return [stack for stack in stacks if stack]

@@ -5,6 +5,8 @@ Pace is its own scale, in its own colours and words: a green tile can be off tra
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from heartbeat_app.components.empty_state import empty_state
@@ -99,8 +101,13 @@ def okr() -> rx.Component:
             rx.cond(OkrState.load_error != "",
                     rx.callout(OkrState.load_error, icon="triangle-alert", color_scheme="amber")),
             rx.cond(
-                OkrState.groups.length() > 0,
-                rx.el.div(rx.foreach(OkrState.groups, group), class_name="hb-okr-board", id="okr-board"),
+                OkrState.columns.length() > 0,
+                rx.el.div(
+                    rx.foreach(OkrState.columns, lambda column: rx.el.div(
+                        rx.foreach(column.to(list[dict[str, Any]]), group), class_name="hb-okr-column")),
+                    class_name="hb-okr-board",
+                    id="okr-board",
+                ),
                 rx.cond(
                     OkrState.loaded,
                     empty_state(

@@ -32,7 +32,8 @@ def _read(by: okr.GroupBy) -> dict[str, Any]:
     cards = [card for card in metric_cards(runtime.get().db.engine(), now) if card.pace is not None]
     start = okr.common_start(cards)
     since = "" if start is None else f" · progress since {start.day} {start:%b %Y}"
-    return {"groups": okr.board(cards, by), "counts": okr.summary(cards), "today": f"{now:%d %b %Y}{since}"}
+    return {"columns": okr.columns(okr.board(cards, by)), "counts": okr.summary(cards),
+            "today": f"{now:%d %b %Y}{since}"}
 
 
 async def _read_or_none(by: str) -> dict[str, Any] | None:
@@ -60,7 +61,7 @@ async def _still_connected(token: str, seconds: float) -> bool:
 
 class OkrState(rx.State):
     by: str = "owner"
-    groups: list[dict[str, Any]] = []
+    columns: list[list[dict[str, Any]]] = []  # the board's columns of groups (display.okr.columns)
     counts: list[dict[str, str]] = []
     today: str = ""
     load_error: str = ""
@@ -75,7 +76,7 @@ class OkrState(rx.State):
         if view is None:
             self.load_error = "Cannot read the targets right now; showing what was last read."
             return
-        for name in ("groups", "counts", "today"):
+        for name in ("columns", "counts", "today"):
             if getattr(self, name) != view[name]:  # an unchanged board sends nothing
                 setattr(self, name, view[name])
         self.load_error = ""

@@ -67,3 +67,14 @@ def test_an_on_pace_target_says_when_its_trend_meets_the_target():
 
 def test_the_summary_counts_each_state_worst_first():
     assert [c["text"] for c in okr.summary(_targets())] == ["1 missed", "1 off track", "1 on pace", "1 achieved"]
+
+
+def test_groups_are_dealt_into_columns_shortest_first_keeping_each_group_whole():
+    def group(name: str, size: int) -> dict:
+        return {"name": name, "count": str(size), "items": [{"id": f"{name}{i}"} for i in range(size)]}
+
+    groups = [group("a", 3), group("b", 3), group("c", 2), group("d", 2), group("e", 3), group("f", 2)]
+    dealt = okr.columns(groups)
+    assert [[g["name"] for g in column] for column in dealt] == [["a"], ["b"], ["c", "e"], ["d", "f"]]
+    assert okr.columns(groups[:2]) == [[groups[0]], [groups[1]]]  # no empty columns
+    assert okr.columns([]) == []
