@@ -22,6 +22,23 @@ class Lines(BaseModel):
     target_due: date | None = None
 
 
+class Pace(BaseModel):
+    """OKR pace of a target with a due date (docs/okr.md): a scale of its own, never the red/amber status."""
+
+    state: str = Field(description="achieved, on_pace, behind, off_track, missed or no_data (too few values)")
+    label: str = Field(description="the state in words, as the /okr board says it")
+    target: float
+    due: date
+    start_day: date | None = Field(None, description="first day of the target period (quarter start or last "
+                                                     "target change)")
+    start_value: float | None = None
+    expected_now: float | None = Field(None, description="where the pace line says the metric should be today")
+    projected: float | None = Field(None, description="the trend of the last 28 daily values (least squares) "
+                                                      "carried to the due date")
+    days_left: int
+    reaches_on: date | None = Field(None, description="on pace: the day the trend meets the target")
+
+
 class MetricNow(BaseModel):
     """The metric's value now, judged by the contract now."""
 
@@ -50,6 +67,7 @@ class MetricDetail(BaseModel):
     currency: str | None
     lines: Lines
     now: MetricNow
+    pace: Pace | None = Field(None, description="OKR pace when the metric has a target and a due date")
     owner: str | None
     verification_state: str
     verified_by: str | None = None

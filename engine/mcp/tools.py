@@ -77,10 +77,20 @@ def get_metric(engine: Engine, metric_id: str, link_base: str) -> models.MetricD
             crossed=crossing.line if crossing else None, crossed_by=crossing.by if crossing else None,
             target_hit=card.target_hit, computed_at=card.computed_at, data_as_of=card.source_as_of,
             last_error=card.error),
+        pace=_pace(card),
         owner=card.owner, verification_state=card.verification_state, verified_by=profile.verified_by,
         tags=list(card.tags), link=f"{link_base}/metrics/{card.id}",
         cuts=_cut_links(engine, metric_id, link_base),
     )
+
+
+def _pace(card: MetricCard) -> models.Pace | None:
+    pace = card.pace
+    if pace is None:
+        return None
+    return models.Pace(state=pace.state.value, label=pace.label, target=pace.target, due=pace.due,
+                       start_day=pace.start_day, start_value=pace.start_value, expected_now=pace.expected_now,
+                       projected=pace.projected, days_left=pace.days_left, reaches_on=pace.reaches_on)
 
 
 def metric_history(engine: Engine, metric_id: str, days: int) -> models.MetricHistory:

@@ -135,7 +135,12 @@ def test_get_metric_and_metric_history_agree_with_the_cockpit(transport):
         got = {date.fromisoformat(p["day"]): float(f"{p['value']:.6g}") for p in history["points"]
                if p["value"] is not None}
         assert got == expected, metric_id
+        # A target's pace is the one the OKR board and the cockpit show.
+        pace, card_pace = detail.get("pace"), card.get("pace")
+        assert (pace["state"], pace["days_left"]) == (card_pace["state"], card_pace["days_left"]) if card_pace \
+            else pace is None
     assert answers["collateral_covered_by_company"][0]["cuts"], "a metric links the cuts that explain it"
+    assert any(detail.get("pace") for detail, _ in answers.values()), "some of these demo metrics have targets"
 
 
 def test_unknown_ids_are_tool_errors_naming_them_and_the_closest_ids(transport):
