@@ -2,14 +2,16 @@
 
 - ``rolling_stat``: μ ± σ of every day of the window. Amber beyond 1 σ, red beyond 2 σ.
 - ``seasonal``: μ and σ of the same weekday of the last N weeks (the caller hands in, for 24h metrics,
-  the same hour-of-week window of each of those days).
+  the same hour-of-week window of each of those days), each brought to today's level by the weekly growth
+  of the last eight weeks.
 - ``robust``: median and MAD × 1.4826 of the window, or of the same weekday with ``weekly``.
 
 The contract judges every band the same way — amber at 1 band unit from the centre, red at 2 — so the
 kinds differ only in the centre and the unit they hand it. μ ± 1 σ is amber a third of the time on
-honest noise; that is the old ``rolling_stat`` and it stays as it was. The weekday kinds measure the noise
-of like-for-like days, so their unit is ``SPREADS_PER_BAND`` spreads: amber at 3 σ, red at 6 σ of that
-noise (benchmarks/baselines.py measures what this costs in false ambers and late catches).
+honest noise; that is the old ``rolling_stat`` and it stays as it was. The weekday and robust kinds measure the
+noise of like-for-like days, so their unit is a 3-σ prediction interval of that noise (``band_spreads``:
+about 4.8 σ from eight weekly points, 3.1 σ from ninety days); red at twice that.
+benchmarks/baselines.py measures what this costs in false ambers and late catches.
 
 A floor keeps the unit from collapsing on a flat history: the header's ``floor``, 1 % of the centre,
 and for counts √centre (the Poisson noise of a count). Too few clean points is "learning": no band.
@@ -28,6 +30,7 @@ SPREADS_PER_BAND = 3.0
 RELATIVE_FLOOR = 0.01
 MIN_POINTS = 14  # a daily band needs this many clean days (or the whole window when shorter)
 MIN_WEEKLY_POINTS = 4  # a weekday band needs this many clean same-weekday points
+GROWTH_LIMIT = 1.03  # the weekly growth a weekday band follows, at most (and 1/1.03 for a decline): faster is news
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,29 @@ class Band:
         return self.points < self.needed
 
 
+def weekly_growth(points: Mapping[date, float], today: date) -> float:
+    """How much the metric grows a week: the mean of the last four weeks over the four before (whole weeks,
+    so the weekday mix is the same), as a weekly factor. 1 when either half is too thin to say."""
+    recent = [v for d, v in points.items() if today - timedelta(days=28) <= d < today]
+    earlier = [v for d, v in points.items() if today - timedelta(days=56) <= d < today - timedelta(days=28)]
+    if len(recent) < 21 or len(earlier) < 21:
+        return 1.0
+    before, after = statistics.fmean(earlier), statistics.fmean(recent)
+    if before <= 0 or after <= 0:
+        return 1.0
+    return min(GROWTH_LIMIT, max(1 / GROWTH_LIMIT, (after / before) ** (1 / 4)))
+
+
 def window_points(spec: Spec, points: Mapping[date, float], today: date) -> list[float]:
-    """The clean points the band of ``today`` reads: the window before today, same weekday if weekly."""
+    """The clean points the band of ``today`` reads: the window before today. Weekly: the same weekday
+    only, each brought forward to today's level by the growth since (a growing business would otherwise
+    sit above the average of its own past weeks)."""
     start = today - timedelta(days=spec.days)
-    return [v for d, v in sorted(points.items())
-            if start <= d < today and (not spec.weekly or d.weekday() == today.weekday())]
+    if not spec.weekly:
+        return [v for d, v in sorted(points.items()) if start <= d < today]
+    growth = weekly_growth(points, today)
+    return [v * growth ** ((today - d).days // 7) for d, v in sorted(points.items())
+            if start <= d < today and d.weekday() == today.weekday()]
 
 
 def floor(spec: Spec, centre: float) -> float:
@@ -92,5 +113,16 @@ def learn(spec: Spec, points: Mapping[date, float], today: date) -> Band:
     spread = max(spread, floor(spec, centre))
     if spread <= 0:
         return Band(centre, None, len(values), spec.needed)  # flat at zero: only lines can judge it
-    unit = spread if spec.kind == "rolling_stat" else SPREADS_PER_BAND * spread
+    unit = spread if spec.kind == "rolling_stat" else band_spreads(len(values)) * spread
     return Band(centre, unit, len(values), spec.needed)
+
+
+def band_spreads(n: int) -> float:
+    """How many spreads from the centre amber starts, learned from ``n`` points: ``SPREADS_PER_BAND`` as a
+    prediction interval — Student's t with n − 1 degrees of freedom at the same tail probability (Cornish–
+    Fisher expansion), times √(1 + 1/n) for the uncertainty of the centre. Eight points give 4.8; ninety, 3.1.
+    Fewer points, less known about the noise, a wider band: what keeps eight Sundays from crying wolf."""
+    z, nu = SPREADS_PER_BAND, max(n - 1, 1)
+    t = (z + (z**3 + z) / (4 * nu) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * nu**2)
+         + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * nu**3))
+    return t * math.sqrt(1 + 1 / max(n, 1))
