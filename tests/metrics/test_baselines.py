@@ -12,7 +12,7 @@ from engine.contract import Status
 from engine.core.db import Database
 from engine.metrics import bands
 from engine.metrics.backfill import backfill, backfill_changed
-from engine.metrics.baseline import MAD_SCALE, SPREADS_PER_BAND
+from engine.metrics.baseline import MAD_SCALE, band_spreads
 from engine.metrics.compute import ComputeContext, compute_many, today
 from engine.metrics.files import parse_file
 from engine.metrics.registry import sync
@@ -91,7 +91,7 @@ def test_robust_is_median_and_mad_and_ignores_a_few_wild_days(fresh_db, folder):
     add_values(fresh_db, "mx", values, today=today())
     [band] = bands.refresh(fresh_db.engine(), today())
     assert band.mean == pytest.approx(102.0)
-    assert band.stddev == pytest.approx(SPREADS_PER_BAND * max(MAD_SCALE * 1.0, 1.02))
+    assert band.stddev == pytest.approx(band_spreads(28) * max(MAD_SCALE * 1.0, 1.02))
     assert _card(fresh_db).status is Status.RED
 
 
@@ -148,7 +148,7 @@ def test_a_flat_history_gets_a_floor_not_a_hair_trigger(fresh_db, folder):
     assert _card(fresh_db).status is Status.GREEN  # 12 more than a flat 400 is a wobble
     _metric(fresh_db, folder, "{kind: robust, window_days: 28, floor: 50}", unit="count")
     [band] = bands.refresh(fresh_db.engine(), today())
-    assert band.stddev == pytest.approx(SPREADS_PER_BAND * 50)  # the header's floor wins when larger
+    assert band.stddev == pytest.approx(band_spreads(28) * 50)  # the header's floor wins when larger
 
 
 @pytest.fixture()
@@ -202,3 +202,9 @@ def test_a_band_learns_only_from_the_current_definition(fresh_db, folder):
                      {"d": today() - timedelta(days=10)})
     [band] = bands.refresh(fresh_db.engine(), today())
     assert band.days == 10
+
+
+def test_few_points_widen_the_band_to_a_prediction_interval():
+    assert band_spreads(8) == pytest.approx(4.8, abs=0.1)  # eight Sundays: little known about the noise
+    assert band_spreads(90) == pytest.approx(3.1, abs=0.05)
+    assert band_spreads(8) > band_spreads(14) > band_spreads(90) > 3.0
