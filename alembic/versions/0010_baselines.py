@@ -32,10 +32,12 @@ def upgrade() -> None:
     op.add_column('metric_registry', sa.Column('series_hash', sa.Text(), nullable=True), schema='heartbeat')
     op.add_column('metric_registry', sa.Column('backfilled_hash', sa.Text(), nullable=True), schema='heartbeat')
     op.add_column('metric_history', sa.Column('definition_hash', sa.Text(), nullable=True), schema='heartbeat')
+    op.add_column('metric_history', sa.Column('excluded_reason', sa.Text(), nullable=True), schema='heartbeat')
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_column('metric_history', 'excluded_reason', schema='heartbeat')
     op.drop_column('metric_history', 'definition_hash', schema='heartbeat')
     for column in ('backfilled_hash', 'series_hash', 'benchmark_points', 'benchmark_config'):
         op.drop_column('metric_registry', column, schema='heartbeat')

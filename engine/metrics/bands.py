@@ -2,7 +2,8 @@
 
 Computed from the days before today (today's value is what gets judged). A day is left out of the band
 when the metric was amber or red *by a line* that day (judged against today's lines), when it falls in
-an acknowledged incident of the metric (an acknowledged firing/pending alert, from its first bad day on),
+an acknowledged incident of the metric (an acknowledged firing/pending alert, from its first bad day on;
+those days are marked ``excluded_reason`` so they stay out after the alert resolves),
 or when it was computed under another definition (``definition_hash``). With too few clean points there
 is no band: the metric is "learning", and the wall says so.
 
@@ -58,7 +59,18 @@ _HISTORY = text(
     SELECT day, value FROM heartbeat.metric_history
     WHERE metric_id = :id AND value IS NOT NULL AND day < :today AND day >= :start
       AND (definition_hash IS NULL OR CAST(:hash AS text) IS NULL OR definition_hash = :hash)
+      AND excluded_reason IS NULL
     """
+)
+
+# An acknowledged incident stays out of the band after it resolves: its days are marked when first seen.
+_MARK = text(
+    "UPDATE heartbeat.metric_history SET excluded_reason = 'acknowledged incident' "
+    "WHERE metric_id = :id AND day >= :first AND excluded_reason IS NULL"
+)
+_MARKED = text(
+    "SELECT day FROM heartbeat.metric_history WHERE metric_id = :id AND day >= :start "
+    "AND excluded_reason IS NOT NULL"
 )
 
 # The days of an acknowledged incident: from its first bad day (``since``) to today.
@@ -86,11 +98,15 @@ def clean(conn: Connection, metric, points: dict[date, float], today: date) -> t
     """``points`` without the days the band must not learn from; and how many were left out."""
     acked = [row.first_day for row in conn.execute(_ACKNOWLEDGED, {"id": metric.id})]
     first_acked = min(acked) if acked else None
+    if first_acked is not None:
+        conn.execute(_MARK, {"id": metric.id, "first": first_acked})
+    marked = set(conn.execute(_MARKED, {"id": metric.id, "start": min(points, default=today)}).scalars())
     kept = {
         day: value for day, value in points.items()
         if not contract.crossed(value, metric.alert_value, metric.direction)
         and not contract.crossed(value, metric.norm_value, metric.direction)
         and not (first_acked is not None and day >= first_acked)
+        and day not in marked
     }
     return kept, len(points) - len(kept)
 

@@ -152,6 +152,8 @@ class MetricHistory(HeartbeatTable, table=True):
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     # The registry's series_hash this row was computed under: a band learns only from the current one.
     definition_hash: str | None = Field(default=None, sa_column=Column(Text))
+    # Why the band must not learn this day, once and for all (an acknowledged incident); NULL: it may.
+    excluded_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AuditCutRegistry(HeartbeatTable, table=True):

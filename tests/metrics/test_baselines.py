@@ -126,6 +126,11 @@ def test_days_of_an_acknowledged_incident_are_left_out(fresh_db, folder):
             "'ceo@example.com', now() + interval '1 day')"))
     [band] = bands.refresh(fresh_db.engine(), today())
     assert band.excluded == 10 and band.mean == pytest.approx(101.0, abs=0.2)
+    # Resolved: the alert is gone, its days stay out of the band.
+    with fresh_db.engine().begin() as conn:
+        conn.execute(text("UPDATE heartbeat.alert_state SET state = 'resolved', acked_by = NULL"))
+    [after] = bands.refresh(fresh_db.engine(), today())
+    assert after.mean == pytest.approx(101.0, abs=0.2)
 
 
 def test_too_few_clean_points_is_learning_and_said_so(fresh_db, folder):
