@@ -54,3 +54,12 @@ def test_a_duration_axis_ticks_in_clock_steps():
     history = tuple((TODAY - timedelta(days=i), 60.0 * i) for i in range(60))
     ticks = chart.figure(card(unit="seconds", history=history), TODAY)["layout"]["yaxis"]["tickvals"]
     assert all(t % 60 == 0 for t in ticks)
+
+
+def test_the_first_day_of_a_new_definition_is_marked():
+    since = TODAY - timedelta(days=20)
+    fig = chart.figure(card(), TODAY, definition_since=since)
+    [shape] = [s for s in fig["layout"].get("shapes", []) if s["line"].get("dash") == "dash"]
+    assert shape["x0"] == since.isoformat()
+    assert " new definition" in [a["text"] for a in fig["layout"]["annotations"]]
+    assert not [s for s in chart.figure(card(), TODAY)["layout"].get("shapes", []) if s["line"].get("dash") == "dash"]

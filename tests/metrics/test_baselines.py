@@ -193,6 +193,8 @@ def test_a_changed_definition_backfills_its_own_history_and_the_band_relearns(fr
         by_hash = dict(conn.execute(text("SELECT definition_hash, count(*) FROM heartbeat.metric_history "
                                          "GROUP BY 1")).all())
     assert new_hash != old_hash and by_hash == {new_hash: 30, old_hash: 1}
+    # The metric page marks where the current definition's history starts.
+    assert cards.metric_profile(fresh_db.engine(), "mx").definition_since == today() - timedelta(days=30)
     compute_many(ctx)
     with fresh_db.engine().connect() as conn:
         assert conn.execute(text("SELECT definition_hash FROM heartbeat.metric_history WHERE day = :d"),
