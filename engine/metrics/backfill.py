@@ -34,7 +34,7 @@ _METRICS = text(
     "FROM heartbeat.metric_registry WHERE retired_at IS NULL AND history_sql IS NOT NULL ORDER BY id"
 )
 
-# A row without a hash predates migration 0010 (or was written by hand): it is kept, like a computed day.
+# A row without a hash predates migration 0011 (or was written by hand): it is kept, like a computed day.
 _INSERT = text(
     "INSERT INTO heartbeat.metric_history (metric_id, day, value, status, computed_at, error, definition_hash) "
     "VALUES (:id, :day, :value, :status, now(), NULL, :hash) "

@@ -145,7 +145,7 @@ def _update(conn: Connection, d: MetricDefinition, current: Any, report: SyncRep
                 sets.put(column, value)
         sets.raw("synced_at = now()")
     else:
-        # Rows synced before migration 0010 have no series hash or benchmark options yet.
+        # Rows synced before migration 0011 have no series hash or benchmark options yet.
         if current.series_hash != d.series_hash:
             sets.put("series_hash", d.series_hash)
         if (current.benchmark_config or {}) != d.benchmark_config:
