@@ -3,19 +3,20 @@
 -- how_to_read: >-
 --   Retrospective AML checks waiting for an analyst: open plus in review. It normally stays
 --   flat, growing only with the business (a check closes a few days after it opens). Red when
---   it is far above its usual level (beyond 2 σ of the last 90 days): analysts close fewer
+--   it is far above its usual level (the median of the last 90 days plus 6 robust σ): analysts close fewer
 --   checks than come in, and every day adds to the regulatory exposure. Ask the MLRO for the
 --   closing rate per analyst and decide on overtime or temporary reviewers this week.
 -- methodology: >-
 --   Count of aml_retrospective checks in status 'open' or 'in_review' now. History rebuilds the
 --   backlog at each UTC day's end from create_at and closed_at: checks created by then minus
---   checks closed by then, in one pass of running sums. The band is μ ± σ of 90 days, long
---   enough that a backlog growing for two weeks stands out against the flat months before.
+--   checks closed by then, in one pass of running sums. The band is robust: median and
+--   MAD × 1.4826 of 90 days, amber beyond 3 and red beyond 6 of those σ. A median does not learn a
+--   backlog growing for a few weeks, so the red stays while it grows.
 -- sources: [aml.aml]
 -- period: snapshot
 -- unit: count
 -- direction: lower_is_better
--- benchmark: {kind: rolling_stat, window_days: 90}
+-- benchmark: {kind: robust, window_days: 90}
 -- owner: mlro@satchel.example
 -- tags: [aml, compliance, operations, incident-watch]
 -- history_sql: |

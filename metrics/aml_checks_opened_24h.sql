@@ -2,25 +2,32 @@
 -- name: AML checks opened (24h)
 -- how_to_read: >-
 --   Retrospective AML checks raised by the monitoring rules in the last 24 hours: the intake of
---   the AML team. It follows client activity, so weekends are about half a weekday and show as
---   amber, which is expected. Red (beyond 2 σ of the last four weeks) on a weekday means the
---   monitoring rules stopped firing or fire far too often: ask the AML engineer whether a rule
---   or the transaction feed into monitoring changed.
+--   the AML team. It follows client activity, so weekends are about half a weekday; the tile is
+--   compared with the same 24 h of the week in the last eight weeks. Red on this comparison means
+--   the monitoring rules stopped firing or fire far too often: ask the AML engineer whether a
+--   rule or the transaction feed into monitoring changed.
 -- methodology: >-
---   Count of aml_retrospective rows with create_at in the last 24 h, any check type. History is
---   the count per UTC day; the band is μ ± σ of the last 28 days, weekdays and weekends alike.
+--   Count of aml_retrospective rows with create_at in the last 24 h, any check type. History
+--   holds, for each past day, the 24 h up to the current time of day. The band is seasonal: μ
+--   and σ of the same hour-of-week window in each of the last 8 weeks, amber beyond 3 σ and red
+--   beyond 6 σ.
 -- sources: [aml.aml]
 -- period: 24h
 -- unit: count
 -- direction: higher_is_better
--- benchmark: {kind: rolling_stat, window_days: 28}
+-- benchmark: {kind: seasonal, weeks: 8}
 -- owner: mlro@satchel.example
 -- tags: [aml, compliance]
 -- history_sql: |
---   SELECT (r.create_at AT TIME ZONE 'UTC')::date AS day, count(*) AS value
---   FROM aml_aml.aml_retrospective AS r
---   WHERE r.create_at >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days') AT TIME ZONE 'UTC'
---   GROUP BY 1
+--   -- Each past day holds the 24 h up to the current time of day, so the band compares
+--   -- like with like: the same hour-of-week window of earlier weeks.
+--   SELECT ((now() - make_interval(days => w.k)) AT TIME ZONE 'UTC')::date AS day, count(*) AS value
+--   FROM (
+--       SELECT floor(extract(epoch FROM now() - r.create_at) / 86400)::int AS k
+--       FROM aml_aml.aml_retrospective AS r
+--       WHERE r.create_at > now() - interval '91 days' AND r.create_at <= now() - interval '1 day'
+--   ) AS w
+--   GROUP BY w.k
 --   ORDER BY 1
 -- ---
 SELECT count(*)

@@ -9,7 +9,7 @@
 --   closed / opened × 100 over the last 7 days: checks with closed_at in the window divided by
 --   checks with create_at in the window. Slightly below 100 % is normal while volume grows
 --   (closings lag intake by a few days). History is the same 7-day ratio at each UTC day's end;
---   the band is μ ± σ of 28 days.
+--   the band is robust (median ± MAD × 1.4826 of 28 days).
 -- sources: [aml.aml]
 -- period: 7d
 -- unit: percent
@@ -18,7 +18,7 @@
 -- alert: 75
 -- target: 100
 -- target_due_date: 2027-03-31
--- benchmark: {kind: rolling_stat, window_days: 28}
+-- benchmark: {kind: robust, window_days: 28}
 -- owner: mlro@satchel.example
 -- tags: [aml, compliance, operations, incident-watch]
 -- history_sql: |

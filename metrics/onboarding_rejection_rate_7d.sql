@@ -8,8 +8,7 @@
 -- methodology: >-
 --   rejected / (approved + rejected) over the onboarding state-log events of the last 7 days
 --   (one decision per applicant). Applicants still in KYC and abandoned sign-ups are not
---   decisions. History is the same 7-day share at the end of each UTC day; the band is μ ± σ of
---   the last 28 days.
+--   decisions. History is the same 7-day share at the end of each UTC day; the band is robust (median ± MAD × 1.4826 of 28 days).
 -- sources: [webbank.core]
 -- period: 7d
 -- unit: percent
@@ -18,7 +17,7 @@
 -- alert: 18
 -- target: 6
 -- target_due_date: 2027-03-31
--- benchmark: {kind: rolling_stat, window_days: 28}
+-- benchmark: {kind: robust, window_days: 28}
 -- owner: compliance@satchel.example
 -- tags: [onboarding, clients, compliance, incident-watch]
 -- history_sql: |

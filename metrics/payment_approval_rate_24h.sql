@@ -10,7 +10,7 @@
 --   approved / (approved + declined) over outgoing payments created in the last 24 h; pending
 --   and processing payments are left out until they are decided. Incoming, card top-up and fee
 --   payments are not counted: they fail for other reasons. History is the same ratio per UTC
---   day of creation; the band is μ ± σ of the last 28 days.
+--   day of creation; the band is robust (median ± MAD × 1.4826 of 28 days).
 -- sources: [webbank.core]
 -- period: 24h
 -- unit: percent
@@ -19,7 +19,7 @@
 -- alert: 90
 -- target: 98
 -- target_due_date: 2027-06-30
--- benchmark: {kind: rolling_stat, window_days: 28}
+-- benchmark: {kind: robust, window_days: 28}
 -- owner: payments@satchel.example
 -- tags: [payments, customers, incident-watch]
 -- history_sql: |

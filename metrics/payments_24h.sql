@@ -2,27 +2,33 @@
 -- name: Payments (24h)
 -- how_to_read: >-
 --   How many payments customers made in the last 24 hours, all types. The business-banking
---   base is quiet at weekends (about half a weekday), so amber on a Saturday or Sunday is the
---   usual weekend, not a problem. Red means far outside the last four weeks (beyond 2 σ):
---   on a weekday a drop that size points at an outage in the app, the API or a payment rail;
---   check the incident channel and the payments feed lag first.
+--   base is quiet at weekends (about half a weekday), so the tile is compared with the same 24 h
+--   of the week in the last eight weeks: a quiet Sunday is measured against quiet Sundays.
+--   Red means far below (or above) those weeks: a drop that size points at an outage in the app,
+--   the API or a payment rail; check the incident channel and the payments feed lag first.
 -- methodology: >-
 --   Count of payments created in the last 24 h, any type (incoming, outgoing, card top-up,
---   fee) and any state. History is the count per UTC day; the band is μ ± σ of the last 28
---   days, which holds weekdays and weekends alike, so the band is wide and a normal weekend
---   stays within 2 σ.
+--   fee) and any state. History holds, for each past day, the 24 h up to the current time of
+--   day. The band is seasonal: μ and σ of the same hour-of-week window in each of the last
+--   8 weeks, amber beyond 3 σ and red beyond 6 σ (days red or amber by a line and acknowledged
+--   incidents left out).
 -- sources: [webbank.core]
 -- period: 24h
 -- unit: count
 -- direction: higher_is_better
--- benchmark: {kind: rolling_stat, window_days: 28}
+-- benchmark: {kind: seasonal, weeks: 8}
 -- owner: payments@satchel.example
 -- tags: [payments, growth]
 -- history_sql: |
---   SELECT (p.create_time AT TIME ZONE 'UTC')::date AS day, count(*) AS value
---   FROM webbank_core.payment AS p
---   WHERE p.create_time >= (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '90 days') AT TIME ZONE 'UTC'
---   GROUP BY 1
+--   -- Each past day holds the 24 h up to the current time of day, so the band compares
+--   -- like with like: the same hour-of-week window of earlier weeks.
+--   SELECT ((now() - make_interval(days => w.k)) AT TIME ZONE 'UTC')::date AS day, count(*) AS value
+--   FROM (
+--       SELECT floor(extract(epoch FROM now() - p.create_time) / 86400)::int AS k
+--       FROM webbank_core.payment AS p
+--       WHERE p.create_time > now() - interval '91 days' AND p.create_time <= now() - interval '1 day'
+--   ) AS w
+--   GROUP BY w.k
 --   ORDER BY 1
 -- ---
 SELECT count(*)

@@ -46,7 +46,8 @@ def cmd_compute(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_benchmarks(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
-    results = bands.refresh(rt.db.engine(), compute.today())
+    ctx = ComputeContext.from_settings(rt.settings, rt.db)
+    results = bands.refresh(rt.db.engine(), ctx.today(), marts=ctx)
     learning = [r.metric_id for r in results if r.learning]
     console.print(f"[green]✓[/] {len(results) - len(learning)} band(s) refreshed; {len(learning)} still learning"
                   + (f" ({', '.join(learning)})" if learning else ""))

@@ -18,7 +18,7 @@ from rich.console import Console
 from engine import ingest, refresh
 from engine.demo import DEFAULT_SCALE, RatesServer, append_live, build_demo, serve_rates
 from engine.ingest import DEMO_FOLDER
-from engine.metrics import backfill, bands, compute, registry
+from engine.metrics import backfill, bands, registry
 from engine.metrics.files import MetricFilesInvalid
 from engine.refresh import JobState, RefreshContext, RefreshRequest, Started
 from engine.runtime import Runtime, wiring
@@ -114,7 +114,7 @@ def first_refresh(ctx: RefreshContext, *, days: int = BACKFILL_DAYS
     except MetricFilesInvalid:
         pass  # the refresh syncs again and reports the broken files
     filled = backfill.backfill(ctx.compute, days=days)
-    bands.refresh(ctx.db.engine(), compute.today())
+    bands.refresh(ctx.db.engine(), ctx.compute.today(), marts=ctx.compute)
     started, state = refresh.run(ctx, RefreshRequest("all", "cli"))
     return started, state, filled
 

@@ -36,6 +36,12 @@ class ComputeContext:
     workers: int
     # HEARTBEAT_COMPUTE_DATABASE_URL; None: the role Heartbeat creates itself.
     compute_url: str | None = field(default=None, repr=False)
+    # What "now" is for metric days: the wall clock, or the demo's clock when a test moves it.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc), repr=False, compare=False)
+
+    def today(self) -> date:
+        """Metric days are UTC days (docs/decisions.md)."""
+        return self.clock().astimezone(timezone.utc).date()
 
     @classmethod
     def from_settings(cls, settings: Settings, db: Database) -> "ComputeContext":
@@ -65,11 +71,11 @@ class ComputeResult:
 _UPSERT_OK = text(
     """
     INSERT INTO heartbeat.metric_history (metric_id, day, value, status, computed_at, source_as_of, duration_ms,
-                                          error, job_id)
-    VALUES (:id, :day, :value, :status, now(), :as_of, :ms, NULL, :job)
+                                          error, job_id, definition_hash)
+    VALUES (:id, :day, :value, :status, now(), :as_of, :ms, NULL, :job, :hash)
     ON CONFLICT (metric_id, day) DO UPDATE SET value = EXCLUDED.value, status = EXCLUDED.status,
         computed_at = now(), source_as_of = EXCLUDED.source_as_of, duration_ms = EXCLUDED.duration_ms,
-        error = NULL, job_id = EXCLUDED.job_id
+        error = NULL, job_id = EXCLUDED.job_id, definition_hash = EXCLUDED.definition_hash
     """
 )
 
@@ -78,8 +84,8 @@ _UPSERT_OK = text(
 _UPSERT_FAILED = text(
     """
     INSERT INTO heartbeat.metric_history (metric_id, day, value, status, computed_at, source_as_of, duration_ms,
-                                          error, job_id)
-    VALUES (:id, :day, NULL, 'error', now(), :as_of, :ms, :error, :job)
+                                          error, job_id, definition_hash)
+    VALUES (:id, :day, NULL, 'error', now(), :as_of, :ms, :error, :job, :hash)
     ON CONFLICT (metric_id, day) DO UPDATE SET status = 'error', computed_at = now(),
         duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, job_id = EXCLUDED.job_id
     """
@@ -118,15 +124,15 @@ def compute_one(
             value, direction=metric.direction, norm_value=metric.norm_value, alert_value=metric.alert_value,
             mean=metric.benchmark_mean, stddev=metric.benchmark_stddev,
         )
-        params = {"id": metric.id, "day": today(), "value": value, "status": status.value, "as_of": as_of,
-                  "ms": duration_ms, "job": job_id}
+        params = {"id": metric.id, "day": ctx.today(), "value": value, "status": status.value, "as_of": as_of,
+                  "ms": duration_ms, "job": job_id, "hash": metric.series_hash}
         with ctx.db.engine().begin() as conn:
             conn.execute(_UPSERT_OK, params)
         return ComputeResult(metric.id, True, value, status.value, duration_ms)
     log.warning("metric %s failed: %s", metric.id, error)
     with ctx.db.engine().begin() as conn:
-        conn.execute(_UPSERT_FAILED, {"id": metric.id, "day": today(), "as_of": as_of, "ms": duration_ms,
-                                      "error": error, "job": job_id})
+        conn.execute(_UPSERT_FAILED, {"id": metric.id, "day": ctx.today(), "as_of": as_of, "ms": duration_ms,
+                                      "error": error, "job": job_id, "hash": metric.series_hash})
     return ComputeResult(metric.id, False, None, contract.Status.ERROR.value, duration_ms, error)
 
 

@@ -30,6 +30,7 @@ METRIC_ID = re.compile(contract.METRIC_ID_PATTERN)
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 HEADER_FENCE = "-- ---"
 MIN_BENCHMARK_WINDOW, MAX_BENCHMARK_WINDOW = 7, 365
+MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS, DEFAULT_WINDOW_DAYS = 3, 52, 8, 28
 
 
 def registered_schemas() -> list[str]:
@@ -37,10 +38,51 @@ def registered_schemas() -> list[str]:
 
 
 class Benchmark(BaseModel):
+    """How a metric's typical band is learned from its own history (docs/metrics.md, "Choosing a benchmark").
+
+    ``rolling_stat``: μ ± σ of the last ``window_days``. ``seasonal``: the same weekday (for 24h metrics the
+    same hour-of-week window) of the last ``weeks`` weeks. ``robust``: median ± MAD × 1.4826 of the last
+    ``window_days``, or of the same weekday of the last ``weeks`` weeks with ``seasonal: true``.
+    ``floor``: the smallest spread in the metric's unit, so a flat history does not make every wobble red.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["rolling_stat"]
-    window_days: int = Field(28, ge=MIN_BENCHMARK_WINDOW, le=MAX_BENCHMARK_WINDOW)
+    kind: Literal["rolling_stat", "seasonal", "robust"]
+    window_days: int | None = Field(None, ge=MIN_BENCHMARK_WINDOW, le=MAX_BENCHMARK_WINDOW)
+    weeks: int | None = Field(None, ge=MIN_WEEKS, le=MAX_WEEKS)
+    seasonal: bool = False
+    floor: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _fits_the_kind(self) -> "Benchmark":
+        weekly = self.kind == "seasonal" or self.seasonal
+        if self.seasonal and self.kind != "robust":
+            raise ValueError("seasonal: true is a robust option; for μ/σ per weekday write kind: seasonal")
+        if weekly and self.window_days is not None:
+            raise ValueError(f"a {self.kind}{' seasonal' if self.seasonal else ''} benchmark counts weeks: "
+                             f"write weeks: N instead of window_days")
+        if not weekly and self.weeks is not None:
+            raise ValueError(f"a {self.kind} benchmark counts days: write window_days: N instead of weeks "
+                             "(or seasonal: true for robust)")
+        if self.floor is not None and not math.isfinite(self.floor):
+            raise ValueError("floor must be a finite number")
+        return self
+
+    @property
+    def weekly(self) -> bool:
+        return self.kind == "seasonal" or self.seasonal
+
+    @property
+    def days(self) -> int:
+        """The history window the band reads, in days."""
+        if self.weekly:
+            return 7 * (self.weeks or DEFAULT_WEEKS)
+        return self.window_days or DEFAULT_WINDOW_DAYS
+
+    def config(self) -> dict[str, Any]:
+        """What the registry keeps of it (``benchmark_config``): everything but the kind and window."""
+        return {"weekly": self.weekly, "robust": self.kind == "robust", "floor": self.floor}
 
 
 class Header(BaseModel):
@@ -131,7 +173,11 @@ class MetricDefinition:
 
     @property
     def benchmark_window_days(self) -> int | None:
-        return None if self.header.benchmark is None else self.header.benchmark.window_days
+        return None if self.header.benchmark is None else self.header.benchmark.days
+
+    @property
+    def benchmark_config(self) -> dict[str, Any]:
+        return {} if self.header.benchmark is None else self.header.benchmark.config()
 
     @property
     def file_thresholds(self) -> dict[str, Any]:
@@ -150,6 +196,12 @@ class MetricDefinition:
         """What the number means: a change here makes a verified metric unverified."""
         h = self.header
         return _hash([_normal_sql(self.value_sql), h.period, h.direction, h.unit, h.currency])
+
+    @property
+    def series_hash(self) -> str:
+        """What the history means: the definition plus ``history_sql``. History rows carry it, and a band
+        learns only from the rows of the current one (docs/metrics.md, "History belongs to a definition")."""
+        return _hash([self.definition_hash, _normal_sql(self.header.history_sql or "")])
 
     @property
     def config_hash(self) -> str:

@@ -70,6 +70,8 @@ def _config_row(d: MetricDefinition) -> dict[str, Any]:
         "direction": h.direction,
         "benchmark_kind": d.benchmark_kind,
         "benchmark_window_days": d.benchmark_window_days,
+        "benchmark_config": json.dumps(d.benchmark_config),
+        "series_hash": d.series_hash,
         "tags": json.dumps(h.tags),
         "related_cuts": json.dumps(h.related_cuts),
         "file_thresholds": json.dumps(d.file_thresholds),
@@ -78,7 +80,7 @@ def _config_row(d: MetricDefinition) -> dict[str, Any]:
     }
 
 
-_JSON_COLUMNS = ("source_schemas", "tags", "related_cuts", "file_thresholds")
+_JSON_COLUMNS = ("source_schemas", "tags", "related_cuts", "file_thresholds", "benchmark_config")
 
 
 def record_change(
@@ -142,6 +144,16 @@ def _update(conn: Connection, d: MetricDefinition, current: Any, report: SyncRep
             if column != "id":
                 sets.put(column, value)
         sets.raw("synced_at = now()")
+    else:
+        # Rows synced before migration 0011 have no series hash or benchmark options yet.
+        if current.series_hash != d.series_hash:
+            sets.put("series_hash", d.series_hash)
+        if (current.benchmark_config or {}) != d.benchmark_config:
+            sets.put("benchmark_config", json.dumps(d.benchmark_config))
+    if current.series_hash is None:
+        # History from before definitions were recorded belongs to the definition the files hold now.
+        conn.execute(text("UPDATE heartbeat.metric_history SET definition_hash = :hash "
+                          "WHERE metric_id = :id AND definition_hash IS NULL"), {"hash": d.series_hash, "id": d.id})
     set_by = dict(current.threshold_set_by or {})
     old_file = dict(current.file_thresholds or {})
     for column in TUNABLE:
@@ -206,7 +218,8 @@ def sync(engine: Engine, folder: Path = METRICS_DIR) -> SyncReport:
 
 
 _ACTIVE_SQL = text(
-    "SELECT id, value_sql, direction, norm_value, alert_value, benchmark_mean, benchmark_stddev, source_schemas "
+    "SELECT id, value_sql, direction, norm_value, alert_value, benchmark_mean, benchmark_stddev, source_schemas, "
+    "series_hash "
     "FROM heartbeat.metric_registry WHERE retired_at IS NULL ORDER BY id"
 )
 
@@ -223,6 +236,7 @@ class RegistryRow:
     benchmark_mean: float | None
     benchmark_stddev: float | None
     source_schemas: list[str]
+    series_hash: str | None = None
 
 
 def active_metrics(engine: Engine, ids: Iterable[str] | None = None) -> list[RegistryRow]:

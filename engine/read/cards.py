@@ -8,7 +8,7 @@ against the registry's current thresholds, by ``engine.contract``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -257,6 +257,16 @@ class MetricProfile:
     verified_hash: str | None
     definition_hash: str
     synced_at: datetime | None
+    benchmark_config: dict[str, Any] = field(default_factory=dict)
+    benchmark_points: int | None = None
+    benchmark_mean: float | None = None
+    # The first day of history under the current definition, when older days hold another one.
+    definition_since: date | None = None
+
+    @property
+    def learning(self) -> bool:
+        """A benchmark without a band yet: too few clean points (engine.metrics.baseline)."""
+        return self.benchmark_kind != "none" and self.benchmark_mean is None
 
 
 def metric_profile(engine: Engine, metric_id: str) -> MetricProfile | None:
@@ -266,18 +276,32 @@ def metric_profile(engine: Engine, metric_id: str) -> MetricProfile | None:
             text(
                 "SELECT id, methodology, sources, source_schemas, period, unit, currency, direction, "
                 "benchmark_kind, benchmark_window_days, benchmark_computed_at, related_cuts, threshold_set_by, "
-                "verified_by, verified_at, verified_hash, definition_hash, synced_at "
+                "verified_by, verified_at, verified_hash, definition_hash, synced_at, benchmark_config, "
+                "benchmark_points, benchmark_mean, series_hash "
                 "FROM heartbeat.metric_registry WHERE id = :id AND retired_at IS NULL"
             ),
             {"id": metric_id},
         ).mappings().first()
-    if row is None:
-        return None
+        if row is None:
+            return None
+        since = conn.execute(text(_DEFINITION_SINCE), {"id": metric_id, "hash": row["series_hash"]}).scalar()
+    row = {k: v for k, v in row.items() if k != "series_hash"}
     return MetricProfile(
         **{
             **row,
             "source_schemas": tuple(row["source_schemas"] or ()),
             "related_cuts": tuple(row["related_cuts"] or ()),
             "threshold_set_by": dict(row["threshold_set_by"] or {}),
+            "benchmark_config": dict(row["benchmark_config"] or {}),
+            "definition_since": since,
         }
     )
+
+
+# The first day of the current definition's history — only when an older day was computed under another.
+_DEFINITION_SINCE = """
+    SELECT min(day) FILTER (WHERE definition_hash = :hash) FROM heartbeat.metric_history
+    WHERE metric_id = :id AND definition_hash IS NOT NULL
+    HAVING bool_or(definition_hash <> :hash)
+       AND min(day) FILTER (WHERE definition_hash <> :hash) < min(day) FILTER (WHERE definition_hash = :hash)
+"""

@@ -24,9 +24,10 @@ from engine import ingest, sources
 from engine.core.db import Database
 from engine.core.errors import HeartbeatError
 from engine.ingest import IngestContext
-from engine.metrics import compute, registry
+from engine.metrics import backfill, bands, compute, registry
 from engine.metrics.compute import ComputeContext, ComputeResult
 from engine.metrics.files import MetricFilesInvalid
+from engine.metrics.sql import MetricSqlError
 from engine.refresh import ledger
 from engine.refresh.ledger import JobLock, JobState
 
@@ -107,10 +108,23 @@ class _Run:
             self.state.step += 1
             self._tell()
 
+    def learn_bands(self, metric_ids: list[str]) -> None:
+        """Before judging today: a changed definition gets its own history, and bands are learned afresh
+        (24h weekday bands need the current hour-of-week window, so every refresh learns them)."""
+        try:
+            for result in backfill.backfill_changed(self.ctx.compute):
+                if result.error:
+                    log.warning("refresh %s: backfill of %s: %s", self.state.id, result.metric_id, result.error)
+            bands.refresh(self.ctx.db.engine(), self.ctx.compute.today(), marts=self.ctx.compute, ids=metric_ids)
+        except (psycopg.OperationalError, sqlalchemy.exc.OperationalError, MetricSqlError) as exc:
+            # The wall keeps the bands it has; compute reports an unreachable marts on its own.
+            log.warning("refresh %s: bands not refreshed: %s", self.state.id, exc)
+
     def compute(self, metric_ids: list[str]) -> list[ComputeResult]:
         # Every requested metric is computed: one whose source failed still gets
         # a fresh value from the data it has, and its freshness says how old that is.
         self.phase("compute", len(metric_ids))
+        self.learn_bands(metric_ids)
         lock = threading.Lock()
 
         def on_result(result: ComputeResult) -> None:

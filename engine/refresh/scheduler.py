@@ -87,7 +87,7 @@ def default_jobs(settings: Settings, db: Database, make_context: Callable[[], re
 
     return [
         ScheduledJob("refresh", settings.schedule_refresh, "ingest + compute every metric", run_refresh),
-        ScheduledJob("benchmarks", settings.schedule_benchmarks, "μ/σ bands of rolling_stat metrics", run_benchmarks),
+        ScheduledJob("benchmarks", settings.schedule_benchmarks, "bands of benchmarked metrics", run_benchmarks),
         ScheduledJob("segments", settings.schedule_segments, "client-segment snapshot", segments),
         ScheduledJob("audit", settings.schedule_audit, "audit cut snapshots (every cut × window)", audit),
     ]

@@ -44,7 +44,7 @@ PERIODS = ("snapshot", "24h", "7d", "30d", "funnel")
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 UNITS = ("count", "money", "percent", "seconds", "ratio")
 VERIFICATION_STATES = ("unverified", "verified")
-BENCHMARK_KINDS = ("none", "rolling_stat")
+BENCHMARK_KINDS = ("none", "rolling_stat", "seasonal", "robust")
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
@@ -110,6 +110,13 @@ class MetricRegistry(HeartbeatTable, table=True):
     benchmark_mean: float | None = Field(default=None, sa_column=Column(Float))
     benchmark_stddev: float | None = Field(default=None, sa_column=Column(Float))
     benchmark_computed_at: datetime | None = Field(default=None, sa_column=timestamp())
+    # Written by the sync like the config columns above, but not guarded (the guard of 0001 is frozen):
+    # the benchmark's options (weekly, robust, floor) and the hash history rows carry (files.series_hash).
+    benchmark_config: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb(nullable=False, server_default="{}"))
+    series_hash: str | None = Field(default=None, sa_column=Column(Text))
+    # Runtime: the clean points the band was learned from, and the series_hash the last backfill wrote.
+    benchmark_points: int | None = Field(default=None, sa_column=Column(Integer))
+    backfilled_hash: str | None = Field(default=None, sa_column=Column(Text))
 
     owner: str | None = Field(default=None, sa_column=Column(Text))
     verification_state: str = Field(
@@ -143,6 +150,10 @@ class MetricHistory(HeartbeatTable, table=True):
     duration_ms: int | None = Field(default=None, sa_column=Column(Integer))
     error: str | None = Field(default=None, sa_column=Column(Text))
     job_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # The registry's series_hash this row was computed under: a band learns only from the current one.
+    definition_hash: str | None = Field(default=None, sa_column=Column(Text))
+    # Why the band must not learn this day, once and for all (an acknowledged incident); NULL: it may.
+    excluded_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AuditCutRegistry(HeartbeatTable, table=True):

@@ -262,13 +262,26 @@ def _layout(f: _Frame, yaxis: dict[str, Any], annotations: list[dict[str, Any]],
     }
 
 
-def figure(card: MetricCard, today: date) -> dict[str, Any]:
-    """The figure of ``card.history``: value line, μ ± σ band, norm/alert lines, target, due date and pace."""
+def _definition_mark(f: _Frame, since: date | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A thin dashed line where the current definition's history starts (older days meant something else)."""
+    if since is None or not (f.start <= since <= f.end):
+        return [], []
+    day = since.isoformat()
+    shape = {"type": "line", "xref": "x", "yref": "paper", "x0": day, "x1": day, "y0": 0, "y1": 1,
+             "line": {"color": "rgba(139,141,152,0.7)", "width": 1.5, "dash": "dash"}}
+    return [shape], [_label(day, 1, " new definition", GRAY, 15, yref="paper", yanchor="top")]
+
+
+def figure(card: MetricCard, today: date, definition_since: date | None = None) -> dict[str, Any]:
+    """The figure of ``card.history``: value line, μ ± σ band, norm/alert lines, target, due date and pace,
+    and where the current definition starts."""
     f = _frame(card, today)
     line_traces, line_notes = _lines(f)
     target_traces, target_notes = _target(f)
     value_traces, ys = _values(f)
     shapes, today_notes = _today_mark(f)
+    definition_shapes, definition_notes = _definition_mark(f, definition_since)
+    shapes, today_notes = shapes + definition_shapes, today_notes + definition_notes
     values = [v for v in ys if v is not None]
     annotations = line_notes + target_notes + today_notes
     if not values:

@@ -111,6 +111,18 @@ def typical_text(card: MetricCard) -> str:
     return f"{_money(card, card.benchmark_mean)} ± {_money(card, card.benchmark_stddev)}"
 
 
+def benchmark_text(profile: MetricProfile) -> str:
+    """The benchmark in words, and "learning" while it has too few clean points for a band."""
+    days, weekly = profile.benchmark_window_days or 0, bool(profile.benchmark_config.get("weekly"))
+    span = f"same weekday of {days // 7} weeks" if weekly else f"{days} days"
+    text = {"none": "none", "rolling_stat": f"rolling μ ± σ over {days} days",
+            "seasonal": f"seasonal μ ± σ, {span}" + (" (same hour of the week)" if profile.period == "24h" else ""),
+            "robust": f"robust median ± MAD, {span}"}.get(profile.benchmark_kind, profile.benchmark_kind)
+    if profile.learning:
+        text += f" — learning: {profile.benchmark_points or 0} clean point(s) so far, no band yet"
+    return text
+
+
 def header(card: MetricCard, profile: MetricProfile, tz: ZoneInfo, now: datetime) -> Header:
     freshness = ("no source sync yet" if card.source_as_of is None
                  else f"as of {when(card.source_as_of, tz)} · {formatting.age(card.source_as_of, now)}")
@@ -132,7 +144,7 @@ def header(card: MetricCard, profile: MetricProfile, tz: ZoneInfo, now: datetime
         target=target_text(card),
         target_line=target_line(card),
         pace=pace_text(card),
-        typical=typical_text(card),
+        typical="learning the band" if profile.learning else typical_text(card),
         computed_at=when(card.computed_at, tz),
         computed_age=formatting.age(card.computed_at, now) if card.computed_at else "never",
         error=card.error or "",
@@ -142,11 +154,11 @@ def header(card: MetricCard, profile: MetricProfile, tz: ZoneInfo, now: datetime
 
 
 def facts(card: MetricCard, profile: MetricProfile, tz: ZoneInfo) -> list[dict[str, str]]:
-    benchmark = "none"
-    if profile.benchmark_kind == "rolling_stat":
-        benchmark = f"rolling μ ± σ over {profile.benchmark_window_days or '?'} days"
-        if profile.benchmark_computed_at:
-            benchmark += f" (computed {when(profile.benchmark_computed_at, tz)})"
+    benchmark = benchmark_text(profile)
+    if profile.benchmark_kind != "none" and profile.benchmark_computed_at:
+        benchmark += f" (computed {when(profile.benchmark_computed_at, tz)})"
+    if profile.definition_since:
+        benchmark += f"; history of the current definition since {profile.definition_since:%d %b %Y}"
     set_by = profile.threshold_set_by
     operator_set = sorted(FIELD_LABEL.get(f, f).lower() for f, who in set_by.items() if who == "operator")
     rows = [

@@ -62,7 +62,7 @@ def _read(metric_id: str) -> dict[str, Any] | None:
         "computations": [detail.computation_row(r, card, tz)
                          for r in metric_computations(engine, metric_id, COMPUTATIONS_SHOWN)],
         "changes": [detail.change_row(r, card, tz) for r in metric_changes(engine, metric_id, CHANGES_SHOWN)],
-        "figure": chart.figure(card, now.date()),
+        "figure": chart.figure(card, now.date(), profile.definition_since),
         "inputs": detail.inputs(card),
         "cuts": [audit_display.metric_cut_row(c, now, tz) for c in audit_read.cuts_for_metric(engine, metric_id)],
         "current": {field: getattr(card, field)

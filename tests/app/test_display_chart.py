@@ -86,3 +86,11 @@ def test_a_target_with_a_pace_draws_the_pace_line_and_the_trend_to_the_due_date(
 def test_no_pace_no_pace_lines():
     names = _named(chart.figure(card(target_value=99.0, target_due_date=due(30)), TODAY))
     assert not [n for n in names if n.startswith(("pace line", "trend →"))]
+
+def test_the_first_day_of_a_new_definition_is_marked():
+    since = TODAY - timedelta(days=20)
+    fig = chart.figure(card(), TODAY, definition_since=since)
+    [shape] = [s for s in fig["layout"].get("shapes", []) if s["line"].get("dash") == "dash"]
+    assert shape["x0"] == since.isoformat()
+    assert " new definition" in [a["text"] for a in fig["layout"]["annotations"]]
+    assert not [s for s in chart.figure(card(), TODAY)["layout"].get("shapes", []) if s["line"].get("dash") == "dash"]

@@ -216,3 +216,24 @@ def test_unknown_or_retired_metric_says_so_with_a_way_back(app, page, metric):
     expect(page.locator("#not-found")).to_contain_text("No such metric")
     page.goto(f"{app.url}/metrics/Not%20An%20Id")
     expect(page.locator("#not-found")).to_contain_text("No such metric")
+
+
+def test_a_learning_band_and_a_new_definition_are_shown(app, page, metric):
+    """Issue #15: no band yet is said in words, and the chart marks where the current definition starts."""
+    with metric.engine().begin() as conn:
+        open_for_sync(conn)
+        conn.execute(text(
+            "UPDATE heartbeat.metric_registry SET benchmark_kind = 'seasonal', benchmark_window_days = 56, "
+            "benchmark_config = CAST('{\"weekly\": true}' AS jsonb), benchmark_mean = NULL, benchmark_stddev = NULL, "
+            "benchmark_points = 2, series_hash = 'new' WHERE id = :id"), {"id": METRIC})
+        conn.execute(text(
+            "UPDATE heartbeat.metric_history SET definition_hash = CASE WHEN day < current_date - 40 "
+            "THEN 'old' ELSE 'new' END WHERE metric_id = :id"), {"id": METRIC})
+    _open(app, page)
+    expect(page.locator("#detail-facts")).to_contain_text("seasonal μ ± σ, same weekday of 8 weeks")
+    expect(page.locator("#detail-facts")).to_contain_text("learning: 2 clean point(s) so far, no band yet")
+    expect(page.locator("#detail-facts")).to_contain_text("history of the current definition since")
+    chart = page.locator("#history-chart")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=15000)
+    expect(chart).to_contain_text("new definition")
+    screenshot(page, "metric-detail-learning-new-definition-1920x1080")

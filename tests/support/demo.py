@@ -6,8 +6,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from engine import ingest
@@ -15,6 +17,7 @@ from engine.core.db import Database
 from engine.demo import build_demo, serve_rates
 from engine.ingest import IngestContext
 from engine.metrics import registry
+from engine.store.roles import COMPUTE_ROLE
 from tests.support.databases import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,10 +43,13 @@ class LandedDemo:
 
 
 @contextmanager
-def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag: str) -> Iterator[LandedDemo]:
-    """Build the demo sources (scale 0.05), land every source with dlt, sync the metrics; drop it all after."""
+def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag: str,
+                now: datetime | None = None) -> Iterator[LandedDemo]:
+    """Build the demo sources (scale 0.05, as of ``now``: the wall clock unless given), land every source with
+    dlt, sync the metrics; drop it all after."""
     prefix = f"t{uuid.uuid4().hex[:8]}_{tag}_"
-    report = build_demo(server, files_dir=Path(tmp_path_factory.mktemp(f"{tag}-demo")), scale=0.05, prefix=prefix)
+    report = build_demo(server, files_dir=Path(tmp_path_factory.mktemp(f"{tag}-demo")), scale=0.05, prefix=prefix,
+                        now=now)
     try:
         with (scratch_database(server, prefix, name=prefix + "app") as app,
               scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts_db,
@@ -61,3 +67,17 @@ def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag:
     finally:
         for name in report.databases.values():
             server.drop_database(name)
+
+
+def move_clock(server: Database, marts: str, now: datetime) -> None:
+    """Make ``now()`` in the metric SQL of ``marts`` return ``now``: the demo's clock moved to another day.
+
+    A function ``democlock.now()`` placed before pg_catalog on the compute role's search path (in this
+    database only) answers every unqualified ``now()`` of metric and history SQL; nothing else changes.
+    """
+    with psycopg.connect(server.dsn(marts), autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA IF NOT EXISTS democlock")
+        admin.execute(f"CREATE OR REPLACE FUNCTION democlock.now() RETURNS timestamptz LANGUAGE sql STABLE "
+                      f"AS $$ SELECT '{now.isoformat()}'::timestamptz $$")
+        admin.execute(f'ALTER ROLE {COMPUTE_ROLE} IN DATABASE "{marts}" '
+                      f'SET search_path = democlock, "$user", public, pg_catalog')

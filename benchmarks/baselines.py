@@ -1,0 +1,226 @@
+"""Baselines backtest (issue #15): how often each benchmark kind cries wolf, and how fast it catches a real change.
+
+Run on demand (not a test)::
+
+    .venv/bin/python benchmarks/baselines.py [--metrics 30] [--days 365] [--seed 15]
+
+For every benchmark kind it replays a year, day by day, of ``--metrics`` weekly-seasonal daily series
+(business-banking volumes: weekends about half a weekday, slow growth, 5 % day-to-day noise or Poisson
+noise for small counts). Each series carries three injected anomalies at known days after a three-month
+warm-up, 100 days apart: two of a one-day spike (+60 %), a one-day drop (−50 %) and a slow drift (+2 % a day
+for 30 days), then a level shift (−35 % from then on). Each day's band is learned by ``engine.metrics.baseline.learn`` from the days
+before it — exactly what the product runs — and the value judged by ``engine.contract.status``.
+
+Printed per kind:
+
+- false ambers and false reds per 30 metrics per week, on normal days (days outside every anomaly and
+  the four weeks after it, and before any level shift);
+- the share of injected anomalies caught (amber or red) and caught red, and how many days late: counted
+  from the first day the anomaly is 20 % off the normal level (day 0 for spikes, drops and the shift;
+  day 10 of the drift).
+
+Target: ≤ 1 false amber per week per 30 metrics, every anomaly caught within 1 day. Exit code 1 when a
+kind that the demo uses for daily volumes (seasonal) misses it. A few seconds; no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from rich.console import Console
+from rich.table import Table
+
+from engine import contract
+from engine.metrics import baseline
+from engine.metrics.baseline import Spec, learn
+
+START = date(2025, 12, 1)
+WARM_UP = 84  # days before the first anomaly: bands of every kind have their points
+AFTERMATH = 28  # days after an anomaly that are not "normal" (the series settles, bands relearn)
+NOTICEABLE = 0.20  # an anomaly counts from the day it is this far off the normal level
+
+KINDS = {
+    "rolling_stat 28d": Spec("rolling_stat", 28, count=True),
+    "seasonal 8w": Spec("seasonal", 56, weekly=True, count=True),
+    "robust 90d": Spec("robust", 90, count=True),
+    "robust seasonal 8w": Spec("robust", 56, weekly=True, count=True),
+}
+
+
+PAIRS = [("spike", "drop"), ("drop", "drift"), ("drift", "spike"), ("drop", "spike"), ("spike", "drift"),
+         ("drift", "drop")]
+LENGTHS = {"spike": 1, "drop": 1, "drift": 30, "shift": 10_000}
+
+
+@dataclass
+class Anomaly:
+    kind: str  # spike | drop | drift | shift
+    start: int  # day index
+    length: int  # days it lasts (the shift: to the end)
+
+    def factor(self, day: int) -> float:
+        offset = day - self.start
+        if offset < 0 or offset >= self.length:
+            return 1.0
+        return {"spike": 1.6, "drop": 0.5, "drift": 1 + 0.02 * (offset + 1), "shift": 0.65}[self.kind]
+
+    @property
+    def noticeable_day(self) -> int:
+        return self.start + (9 if self.kind == "drift" else 0)  # +2 %/day reaches 20 % on its 10th day
+
+
+@dataclass
+class Series:
+    values: list[float]
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+    def normal(self, day: int) -> bool:
+        for a in self.anomalies:
+            end = len(self.values) if a.kind == "shift" else a.start + a.length + AFTERMATH
+            if a.start <= day < end:
+                return False
+        return True
+
+
+def make_series(rng: random.Random, days: int, index: int) -> Series:
+    level = math.exp(rng.uniform(math.log(300), math.log(8000)))
+    weekend = rng.uniform(0.4, 0.6)
+    growth = rng.uniform(0.0, 0.3) / 365  # up to 30 % a year
+    # Two anomalies a series (spike, drop or drift, every pair equally often) and a level shift last, each
+    # more than a band window (8 weeks) plus its own length after the one before, so each is judged
+    # against a band that has not learned the previous one.
+    first, second = PAIRS[index % len(PAIRS)]
+    starts = (WARM_UP + rng.randrange(0, 14), WARM_UP + 100 + rng.randrange(0, 14), days - 60 + rng.randrange(0, 14))
+    anomalies = [Anomaly(kind, start, LENGTHS[kind]) for kind, start in zip((first, second, "shift"), starts)]
+    values = []
+    for day in range(days):
+        weekday = (START + timedelta(days=day)).weekday()
+        expected = level * (1 + growth * day) * (weekend if weekday >= 5 else 1.0)
+        expected *= math.prod(a.factor(day) for a in anomalies)
+        if expected < 400:  # small counts: Poisson noise
+            value = float(_poisson(rng, expected))
+        else:
+            value = max(0.0, rng.gauss(expected, 0.05 * expected))
+        values.append(round(value))
+    return Series(values, anomalies)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth for small means, normal approximation beyond.
+    if mean > 60:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k - 1
+
+
+def judge(spec: Spec, series: Series, acknowledged: bool) -> list[contract.Status]:
+    """Each day's status against the band learned from the days before. ``acknowledged``: an operator
+    acknowledges every red, so its episode (from the first non-green day before it until the metric is
+    green again) leaves the band, as the product leaves out an acknowledged incident."""
+    statuses: list[contract.Status] = []
+    excluded: set[int] = set()
+    streak: list[int] = []  # the current run of non-green days
+    acked = False
+    for day, value in enumerate(series.values):
+        today = START + timedelta(days=day)
+        days = range(max(0, day - 63), day)  # the weekly growth reads 8 weeks even for shorter windows
+        points = {START + timedelta(days=d): series.values[d] for d in days if d not in excluded}
+        band = learn(spec, points, today)
+        mean, unit = (None, None) if band.learning else (band.centre, band.unit)
+        status = contract.status(value, direction="higher_is_better", mean=mean, stddev=unit)
+        statuses.append(status)
+        if status is contract.Status.GREEN:
+            streak, acked = [], False
+            continue
+        streak.append(day)
+        if acknowledged and (acked or status is contract.Status.RED):
+            acked = True
+            excluded.update(streak)
+    return statuses
+
+
+@dataclass
+class Figures:
+    normal_days: int = 0
+    false_amber: int = 0
+    false_red: int = 0
+    anomalies: int = 0
+    caught: int = 0
+    caught_red: int = 0
+    late: list[int] = field(default_factory=list)
+    late_by_kind: dict[str, list[int]] = field(default_factory=dict)
+    missed: list[str] = field(default_factory=list)
+
+    def per_week_per_30(self, count: int) -> float:
+        return count / self.normal_days * 30 * 7 if self.normal_days else 0.0
+
+
+def backtest(spec: Spec, all_series: list[Series], acknowledged: bool) -> Figures:
+    f = Figures()
+    flagged = {contract.Status.AMBER, contract.Status.RED}
+    for series in all_series:
+        statuses = judge(spec, series, acknowledged)
+        for day in range(WARM_UP, len(statuses)):
+            if series.normal(day):
+                f.normal_days += 1
+                f.false_amber += statuses[day] is contract.Status.AMBER
+                f.false_red += statuses[day] is contract.Status.RED
+        for a in series.anomalies:
+            f.anomalies += 1
+            window = range(a.start, min(len(statuses), a.start + max(a.length, 1)))
+            first = next((d for d in window if statuses[d] in flagged), None)
+            if first is None:
+                f.missed.append(a.kind)
+                continue
+            f.caught += 1
+            f.caught_red += any(statuses[d] is contract.Status.RED for d in window)
+            f.late.append(max(0, first - a.noticeable_day))
+            f.late_by_kind.setdefault(a.kind, []).append(f.late[-1])
+    return f
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--metrics", type=int, default=30)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--spreads", type=float, default=baseline.SPREADS_PER_BAND,
+                        help="band unit of the weekday and robust kinds, in spreads (to explore the trade-off)")
+    args = parser.parse_args(argv)
+    baseline.SPREADS_PER_BAND = args.spreads
+    rng = random.Random(args.seed)
+    all_series = [make_series(rng, args.days, i) for i in range(args.metrics)]
+    console = Console(width=150)
+    table = Table(title=f"Backtest: {args.metrics} weekly-seasonal metrics × {args.days} days, "
+                        f"{args.metrics * 3} injected anomalies (seed {args.seed}, band unit {args.spreads:g} spreads)")
+    for column in ("kind", "reds acknowledged", "false amber /wk/30", "false red /wk/30", "caught", "caught red", "days late (max)",
+                   "max late by anomaly", "missed"):
+        table.add_column(column, justify="left" if column in ("kind", "missed", "max late by anomaly") else "right")
+    ok = True
+    for name, spec, acknowledged in [(n, s, a) for a in (False, True) for n, s in KINDS.items()]:
+        f = backtest(spec, all_series, acknowledged)
+        late_max = max(f.late) if f.late else 0
+        table.add_row(
+            name, "yes" if acknowledged else "no", f"{f.per_week_per_30(f.false_amber):.2f}", f"{f.per_week_per_30(f.false_red):.2f}",
+            f"{f.caught / f.anomalies:.0%}", f"{f.caught_red / f.anomalies:.0%}", str(late_max),
+            " ".join(f"{k} {max(v)}" for k, v in sorted(f.late_by_kind.items())),
+            ", ".join(f"{k} ×{f.missed.count(k)}" for k in sorted(set(f.missed))) or "none",
+        )
+        if name.startswith("seasonal") and acknowledged:
+            ok = f.per_week_per_30(f.false_amber) <= 1.0 and not f.missed and late_max <= 1
+    console.print(table)
+    console.print("target: ≤ 1 false amber per week per 30 metrics, every anomaly caught within 1 day — "
+                  + ("[green]met by seasonal[/]" if ok else "[red]missed by seasonal[/]"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""A metric's typical band from its clean history points: the three benchmark kinds, as pure functions.
+
+- ``rolling_stat``: μ ± σ of every day of the window. Amber beyond 1 σ, red beyond 2 σ.
+- ``seasonal``: μ and σ of the same weekday of the last N weeks (the caller hands in, for 24h metrics,
+  the same hour-of-week window of each of those days), each brought to today's level by the weekly growth
+  of the last eight weeks.
+- ``robust``: median and MAD × 1.4826 of the window, or of the same weekday with ``weekly``.
+
+The contract judges every band the same way — amber at 1 band unit from the centre, red at 2 — so the
+kinds differ only in the centre and the unit they hand it. μ ± 1 σ is amber a third of the time on
+honest noise; that is the old ``rolling_stat`` and it stays as it was. The weekday and robust kinds measure the
+noise of like-for-like days, so their unit is a 3-σ prediction interval of that noise (``band_spreads``:
+about 4.8 σ from eight weekly points, 3.1 σ from ninety days); red at twice that.
+benchmarks/baselines.py measures what this costs in false ambers and late catches.
+
+A floor keeps the unit from collapsing on a flat history: the header's ``floor``, 1 % of the centre,
+and for counts √centre (the Poisson noise of a count). Too few clean points is "learning": no band.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Mapping
+
+MAD_SCALE = 1.4826  # MAD × 1.4826 estimates σ for normal noise
+SPREADS_PER_BAND = 3.0
+RELATIVE_FLOOR = 0.01
+MIN_POINTS = 14  # a daily band needs this many clean days (or the whole window when shorter)
+MIN_WEEKLY_POINTS = 4  # a weekday band needs this many clean same-weekday points
+GROWTH_LIMIT = 1.03  # the weekly growth a weekday band follows, at most (and 1/1.03 for a decline): faster is news
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str  # rolling_stat | seasonal | robust
+    days: int  # the window, in days
+    weekly: bool = False  # same weekday only (seasonal, or robust with seasonal: true)
+    floor: float | None = None  # the smallest spread, in the metric's unit
+    count: bool = False  # unit count: √centre is a floor too
+
+    @classmethod
+    def of(cls, kind: str, window_days: int | None, config: Mapping[str, Any] | None, unit: str) -> "Spec":
+        config = config or {}
+        weekly = bool(config.get("weekly", kind == "seasonal"))
+        days = window_days or (56 if weekly else 28)
+        return cls(kind, days, weekly, config.get("floor"), unit == "count")
+
+    @property
+    def needed(self) -> int:
+        if self.weekly:
+            return min(MIN_WEEKLY_POINTS, self.days // 7)
+        return min(MIN_POINTS, self.days)
+
+
+@dataclass(frozen=True)
+class Band:
+    centre: float | None
+    unit: float | None  # amber at 1 unit from the centre, red at 2; None: no band (learning or flat)
+    points: int  # clean points it was learned from
+    needed: int
+
+    @property
+    def learning(self) -> bool:
+        return self.points < self.needed
+
+
+def weekly_growth(points: Mapping[date, float], today: date) -> float:
+    """How much the metric grows a week: the mean of the last four weeks over the four before (whole weeks,
+    so the weekday mix is the same), as a weekly factor. 1 when either half is too thin to say."""
+    recent = [v for d, v in points.items() if today - timedelta(days=28) <= d < today]
+    earlier = [v for d, v in points.items() if today - timedelta(days=56) <= d < today - timedelta(days=28)]
+    if len(recent) < 21 or len(earlier) < 21:
+        return 1.0
+    before, after = statistics.fmean(earlier), statistics.fmean(recent)
+    if before <= 0 or after <= 0:
+        return 1.0
+    return min(GROWTH_LIMIT, max(1 / GROWTH_LIMIT, (after / before) ** (1 / 4)))
+
+
+def window_points(spec: Spec, points: Mapping[date, float], today: date) -> list[float]:
+    """The clean points the band of ``today`` reads: the window before today. Weekly: the same weekday
+    only, each brought forward to today's level by the growth since (a growing business would otherwise
+    sit above the average of its own past weeks)."""
+    start = today - timedelta(days=spec.days)
+    if not spec.weekly:
+        return [v for d, v in sorted(points.items()) if start <= d < today]
+    growth = weekly_growth(points, today)
+    return [v * growth ** ((today - d).days // 7) for d, v in sorted(points.items())
+            if start <= d < today and d.weekday() == today.weekday()]
+
+
+def floor(spec: Spec, centre: float) -> float:
+    bounds = [spec.floor or 0.0, RELATIVE_FLOOR * abs(centre)]
+    if spec.count:
+        bounds.append(math.sqrt(max(abs(centre), 1.0)))
+    return max(bounds)
+
+
+def learn(spec: Spec, points: Mapping[date, float], today: date) -> Band:
+    """The band of ``today`` from clean (day → value) points (excluded days already left out)."""
+    values = window_points(spec, points, today)
+    if len(values) < max(spec.needed, 2):
+        return Band(None, None, len(values), spec.needed)
+    if spec.kind == "robust":
+        centre = statistics.median(values)
+        spread = MAD_SCALE * statistics.median(abs(v - centre) for v in values)
+    else:
+        centre = statistics.fmean(values)
+        spread = statistics.stdev(values)
+    spread = max(spread, floor(spec, centre))
+    if spread <= 0:
+        return Band(centre, None, len(values), spec.needed)  # flat at zero: only lines can judge it
+    unit = spread if spec.kind == "rolling_stat" else band_spreads(len(values)) * spread
+    return Band(centre, unit, len(values), spec.needed)
+
+
+def band_spreads(n: int) -> float:
+    """How many spreads from the centre amber starts, learned from ``n`` points: ``SPREADS_PER_BAND`` as a
+    prediction interval — Student's t with n − 1 degrees of freedom at the same tail probability (Cornish–
+    Fisher expansion), times √(1 + 1/n) for the uncertainty of the centre. Eight points give 4.8; ninety, 3.1.
+    Fewer points, less known about the noise, a wider band: what keeps eight Sundays from crying wolf."""
+    z, nu = SPREADS_PER_BAND, max(n - 1, 1)
+    t = (z + (z**3 + z) / (4 * nu) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * nu**2)
+         + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * nu**3))
+    return t * math.sqrt(1 + 1 / max(n, 1))
