@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
 from engine import contract
-from engine.metrics.bands import min_days
+from engine.metrics import baseline
 
 CAUGHT_WITHIN_DAYS = 2  # a candidate catches an incident when it is red this many days after its start at most
 DUPLICATE_CORRELATION = 0.95
@@ -40,32 +40,15 @@ class KnownIncident:
 
 def learn_band(benchmark: Mapping[str, Any] | None, points: Mapping[date, float], day: date,
                unit: str = "count") -> tuple[float, float] | None:
-    """(μ, σ) the wall would have had on ``day`` from the days before it; None while learning or without a band.
-
-    ``rolling_stat``: mean and sample standard deviation of the last ``window_days``, as
-    ``engine.metrics.bands`` computes them. The seasonal and robust kinds are learned by the metrics layer's
-    own band function (``engine.metrics.baseline.learn``), so the backtest and the wall cannot disagree.
-    """
+    """(centre, band unit) the wall would have had on ``day`` from the days before it; None while learning
+    or without a band. Every kind is learned by the metrics layer's own band function
+    (``engine.metrics.baseline.learn``), so the backtest and the wall cannot disagree."""
     if not benchmark or benchmark.get("kind") in (None, "none"):
         return None
-    if benchmark["kind"] != "rolling_stat":
-        return _learned_elsewhere(benchmark, points, day, unit)
-    window = int(benchmark.get("window_days", 28))
-    values = [v for d, v in points.items() if day - timedelta(days=window) <= d < day and v is not None]
-    if len(values) < min_days(window) or len(values) < 2:
-        return None
-    return statistics.fmean(values), statistics.stdev(values)
-
-
-def _learned_elsewhere(benchmark: Mapping[str, Any], points: Mapping[date, float], day: date,
-                       unit: str) -> tuple[float, float] | None:
-    try:
-        from engine.metrics import baseline  # the seasonal and robust kinds (issue 15)
-    except ImportError as exc:
-        raise ValueError(f"benchmark kind {benchmark['kind']!r} is not known to this version") from exc
     config = {k: v for k, v in benchmark.items() if k not in ("kind", "window_days")}
-    spec = baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * benchmark["weeks"]
-                            if benchmark.get("weeks") else None), config, unit)
+    weeks = benchmark.get("weeks")
+    spec = baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * weeks if weeks else None),
+                            config, unit)
     band = baseline.learn(spec, points, day)
     if band.learning or band.centre is None or band.unit is None:
         return None

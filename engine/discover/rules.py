@@ -58,8 +58,9 @@ class Judge:
 
 
 # The judge of each family, one line each: a volume is two-sided by nature (a drop and a flood both
-# matter), so it gets a band; a share, a backlog, a duration or a ratio is bad on one side only.
-VOLUME_JUDGE = Judge(benchmark={"kind": "rolling_stat", "window_days": 28})
+# matter), so it gets a band — a weekday one, since business volumes follow the week (docs/metrics.md,
+# choosing a benchmark); a share, a backlog, a duration or a ratio is bad on one side only.
+VOLUME_JUDGE = Judge(benchmark={"kind": "seasonal", "weeks": 8})
 SHARE_JUDGE = Judge(lines=robust_lines)
 BACKLOG_JUDGE = Judge(lines=robust_lines)
 DURATION_JUDGE = Judge(lines=robust_lines)
