@@ -89,12 +89,32 @@ def _shared_snapshot(page: int, fresh: bool = False) -> dict:
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
-# with a key that never leaves this process. `GET /api/screens` lists these; they open nothing.
-_SCREEN_KEY = secrets.token_bytes(32)
+# with a key that never leaves the app. `GET /api/screens` lists these; they open nothing. Several workers
+# share one key through their Redis (first writer wins), so a tab that moves to another worker stays one screen.
+_SCREEN_KEY_NAME = "heartbeat:screen_key"
+_screen_key: bytes | None = None
+
+
+def _shared_screen_key() -> bytes:
+    global _screen_key
+    if _screen_key is None:
+        url = runtime.get().settings.redis_url
+        key = secrets.token_hex(32)
+        if url:
+            import redis
+
+            client = redis.Redis.from_url(url, socket_timeout=5)
+            try:
+                client.set(_SCREEN_KEY_NAME, key, nx=True)
+                key = client.get(_SCREEN_KEY_NAME).decode()
+            finally:
+                client.close()
+        _screen_key = key.encode()
+    return _screen_key
 
 
 def screen_id(client_token: str) -> str:
-    return "scr_" + hmac.new(_SCREEN_KEY, client_token.encode(), hashlib.sha256).hexdigest()[:24]
+    return "scr_" + hmac.new(_shared_screen_key(), client_token.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
