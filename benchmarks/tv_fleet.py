@@ -45,7 +45,9 @@ from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
-WATCHED = "metric_01"  # amber at 93: the changes move it, the rest of the wall stays
+# Red at 50: red tiles are on every page of the rotation, so every TV shows it on every tick; the changes
+# keep it red, the rest of the wall stays.
+WATCHED = "metric_02"
 
 
 class Tv:
@@ -177,7 +179,7 @@ def main() -> int:
         rng = random.Random(17)
         for round_ in range(args.changes):
             time.sleep(rng.uniform(0, args.interval))
-            value = 91.0 + round_ + rng.randint(1, 8) / 10  # amber, and a text no other tile shows
+            value = 41.0 + round_ + rng.randint(1, 8) / 10  # still red, and a text no other tile shows
             needle = f"{value:.1f}%"
             changed = time.monotonic()
             set_value(db, value)

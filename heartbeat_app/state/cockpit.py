@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -79,13 +80,23 @@ def _kept_snapshot(page: int) -> dict | None:
                                       interval=settings.tv_refresh_seconds)
 
 
-# Tabs ticking within half an interval of each other share one read and one board (shared_snapshot).
+# Every tab ticks on the same wall-clock grid (multiples of the interval, next_tick_in), so the tabs of a worker
+# tick together and share one read and one board (shared_snapshot). A read at most SHARE_SECONDS old is shared:
+# long enough for a whole fleet's tick to land on it, short enough that a change is on every screen within one
+# interval (plus delivery) of being written.
+SHARE_SECONDS = 3.0
 _shared = SnapshotCache(lambda page: _snapshot(page))
 
 
 def _shared_snapshot(page: int, fresh: bool = False) -> dict:
     """A new tab's first tick reads afresh (and refreshes the shared copy); later ticks share."""
-    return _shared.get(page, 0.0 if fresh else runtime.get().settings.tv_refresh_seconds / 2)
+    return _shared.get(page, 0.0 if fresh else min(SHARE_SECONDS, runtime.get().settings.tv_refresh_seconds / 2))
+
+
+def next_tick_in(interval: float, now: float | None = None) -> float:
+    """Seconds until the next multiple of ``interval`` on the wall clock (the same instant in every worker)."""
+    now = time.time() if now is None else now
+    return interval - (now % interval)
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
@@ -200,7 +211,7 @@ class CockpitState(ShellState):
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
                     self.page = (self.page + 1) % self.pages
                 self.shift = (self.shift + 1) % PIXEL_SHIFT_PHASES
-            if not await _wait_connected(token, interval):
+            if not await _wait_connected(token, next_tick_in(interval)):
                 sessions.release(app, token)
                 return  # the tab is gone; a reconnect or reload starts a fresh loop (heartbeat_app.sessions frees it)
 
