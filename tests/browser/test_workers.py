@@ -24,6 +24,7 @@ from sqlalchemy import text
 from engine.core.db import Database
 from engine.refresh import scheduler as sched
 from engine.store.write_guard import open_for_sync
+from tests.browser.conftest import screenshot
 from tests.conftest import TEST_DATA_DIR, app_environ
 from tests.support.redis_server import MISSING, REDIS_SERVER, RedisServer
 from tests.support.running_app import LOG_DIR, ROOT, RunningApp
@@ -168,6 +169,7 @@ def test_a_tab_whose_worker_is_killed_reconnects_to_another_and_keeps_updating(f
                 expect(page.locator('[data-metric="uptime_a"]')).to_have_attribute("data-status", "red")
             expect(tabs[0].locator("#connection-lost")).to_have_count(0)
             assert _wait(lambda: len(_workers(app)) == 2, 30), "Granian did not bring the killed worker back"
+        screenshot(tabs[0], "cockpit-two-workers-after-kills-1920x1080")
         # Every tab's socket was on a worker that died: each reconnected at least once (the page never reloaded).
         assert all(len(opened) >= 2 for opened in sockets), sockets
     finally:
