@@ -44,12 +44,14 @@ def fill(db: Database, metrics: int, days: int) -> None:
             """
             INSERT INTO heartbeat.metric_registry (id, name, how_to_read, value_sql, period, unit, direction,
                 norm_value, alert_value, benchmark_kind, benchmark_mean, benchmark_stddev, config_hash,
-                definition_hash, source_schemas)
+                definition_hash, source_schemas, target_value, target_due_date)
             SELECT 'metric_' || g, 'Metric number ' || g, 'A benchmark metric.', 'SELECT 1',
                    (ARRAY['24h','7d','30d','snapshot'])[1 + g %% 4], 'count',
                    CASE WHEN g %% 2 = 0 THEN 'higher_is_better' ELSE 'lower_is_better' END,
                    CASE WHEN g %% 2 = 0 THEN 90 ELSE 110 END, CASE WHEN g %% 2 = 0 THEN 80 ELSE 120 END,
-                   'rolling_stat', 100, 5, 'h', 'd', '["webbank.core"]'
+                   'rolling_stat', 100, 5, 'h', 'd', '["webbank.core"]',
+                   -- a quarter of the metrics have a target with a due date: their OKR pace is read too
+                   CASE WHEN g %% 4 = 0 THEN 105 END, CASE WHEN g %% 4 = 0 THEN current_date + 90 END
             FROM generate_series(1, %s) g
             """,
             (metrics,),

@@ -21,8 +21,9 @@ async def _services():
         running.stop()
 
 
+_api = api.create_api()
 app = rx.App(
-    api_transformer=api.create_api(),
+    api_transformer=_api,
     html_lang="en",
     stylesheets=["/heartbeat.css"],
 )
@@ -32,3 +33,5 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(_services)
 # A closed tab's state is released seconds after its websocket goes (not an hour later).
 app.register_lifespan_task(sessions.lifespan)
+# The MCP endpoint's session manager (/mcp): the mounted API's own lifespan never runs under Reflex.
+app.register_lifespan_task(_api.state.mcp.lifespan)

@@ -4,7 +4,8 @@
 --   Cards that are activated and usable right now (not frozen, blocked or waiting for
 --   activation). It grows with business clients and card adoption. A fall means many cards
 --   were frozen or blocked at once, usually a fraud rule or a card-scheme incident: ask the card
---   operations team what froze them. No lines: watch the trend.
+--   operations team what froze them. No lines: watch the trend. The target is the mid-2027 plan
+--   (its pace is on /okr).
 -- methodology: >-
 --   Count of cards in status 'active'. History replays the card state log: each event that makes
 --   a card active adds one, each event that takes an active card to another status removes one,
@@ -13,6 +14,8 @@
 -- period: snapshot
 -- unit: count
 -- direction: higher_is_better
+-- target: 5000
+-- target_due_date: 2027-06-30
 -- owner: cards@satchel.example
 -- tags: [cards, growth]
 -- history_sql: |

@@ -4,7 +4,8 @@
 --   Applicants approved by KYC in the last 7 days: the clients we actually added this week. It
 --   should track sign-ups. A drop while sign-ups hold means onboarding is rejecting or stalling
 --   applicants (compare with the onboarding rejection rate and the KYC decision time); a drop
---   in both means marketing or the sign-up flow. No lines: watch the sparkline.
+--   in both means marketing or the sign-up flow. No lines: watch the sparkline. The target was the
+--   November onboarding push: 80 approvals a week by 27 November (its pace is on /okr).
 -- methodology: >-
 --   Count of 'approved' onboarding events in the client state log during the last 7 days (an
 --   applicant is approved once). History is the same 7-day count at the end of each UTC day.
@@ -12,6 +13,8 @@
 -- period: 7d
 -- unit: count
 -- direction: higher_is_better
+-- target: 80
+-- target_due_date: 2026-11-27
 -- owner: growth@satchel.example
 -- tags: [onboarding, clients, growth]
 -- history_sql: |

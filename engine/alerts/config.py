@@ -51,6 +51,21 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class Worsening:
+    """How much worse a firing value alert must get to notify again at once (``rules.worsen``).
+
+    ``step``: a value past a line, this share of the distance between its amber and red lines further
+    (0.5: another half of it); ``count``: a count metric past a line, this many more; ``z``: a value
+    outside its typical band, |z| this much higher. ``enabled=False`` (``worsen: off``): never.
+    """
+
+    step: float = 0.5
+    count: float = 1.0
+    z: float = 1.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Delivery:
     max_attempts: int = 6  # K: after this many failed sends the row is a dead letter
     backoff_base_seconds: float = 2.0
@@ -102,6 +117,7 @@ class Route:
     # "owner": the notifications one refresh produces for the same owner, transition and channels
     # go out as one message (one incident often turns several of an owner's metrics red at once).
     group_by: str | None = None
+    worsen: Worsening | None = None  # overrides rules.worsen for this route
 
     def matches(self, metric_id: str, tags: tuple[str, ...]) -> bool:
         if self.default:
@@ -119,6 +135,7 @@ class AlertConfig:
     reminders: Reminders
     delivery: Delivery
     path: Path | None = None
+    worsen: Worsening = Worsening()
 
     def route_for(self, metric_id: str, tags: tuple[str, ...]) -> Route:
         """The first route that matches; the default route otherwise (there is always one)."""
@@ -132,6 +149,9 @@ class AlertConfig:
 
     def clear_for(self, route: Route) -> int:
         return route.clear if route.clear is not None else self.clear
+
+    def worsen_for(self, route: Route) -> Worsening:
+        return route.worsen if route.worsen is not None else self.worsen
 
     def secrets(self) -> list[str]:
         return [value for channel in self.channels.values() for role, value in channel.secrets.items()
@@ -198,6 +218,26 @@ def _pending(raw: Any, where: str) -> dict[str, int]:
     if unknown:
         raise _fail(where, "pending", f"has unknown severities {sorted(unknown)}; use {', '.join(SEVERITIES)}")
     return {str(k): _count(v, where, f"pending.{k}") for k, v in raw.items()}
+
+
+def _worsen(raw: Any, where: str, name: str, base: Worsening) -> Worsening:
+    """``worsen: {step: 0.5, count: 1, z: 1}`` (each optional, over ``base``), or ``worsen: off``."""
+    if raw is False or raw == "off":
+        return Worsening(base.step, base.count, base.z, enabled=False)
+    if raw is None or raw is True or raw == "on":
+        return Worsening(base.step, base.count, base.z, enabled=True)
+    if not isinstance(raw, dict):
+        raise _fail(where, name, "must be a mapping such as {step: 0.5, count: 1, z: 1}, or off")
+    unknown = set(raw) - {"step", "count", "z"}
+    if unknown:
+        raise _fail(where, f"{name}.{sorted(unknown)[0]}", "is not a known field; use step, count or z")
+    values = {}
+    for key in ("step", "count", "z"):
+        value = raw.get(key, getattr(base, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise _fail(where, f"{name}.{key}", "must be a number greater than 0")
+        values[key] = float(value)
+    return Worsening(**values, enabled=True)
 
 
 def _env_var(raw: dict, role: str, where: str, at: str) -> str:
@@ -268,10 +308,11 @@ def _addresses(raw: Any, where: str, field_name: str, *, single: bool) -> Any:
     return items[0] if single else tuple(items)
 
 
-def _route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:
+def _route(raw: Any, where: str, channels: dict[str, Channel], worsen: Worsening) -> Route:
     if not isinstance(raw, dict):
         raise _fail(where, "route", "must be a mapping")
-    unknown = set(raw) - {"metrics", "tags", "severities", "channels", "pending", "clear", "default", "group_by"}
+    unknown = set(raw) - {"metrics", "tags", "severities", "channels", "pending", "clear", "default", "group_by",
+                          "worsen"}
     if unknown:
         raise _fail(where, f"route.{sorted(unknown)[0]}", "is not a known field")
     route_channels = _names(raw.get("channels"), where, "channels")
@@ -293,7 +334,8 @@ def _route(raw: Any, where: str, channels: dict[str, Channel]) -> Route:
     if group_by not in (None, "owner"):
         raise _fail(where, "group_by", "must be owner (or left out: one message per alert)")
     return Route(route_channels, metrics, tags, severities, _pending(raw.get("pending"), where),
-                 None if clear is None else _count(clear, where, "clear"), default, group_by)
+                 None if clear is None else _count(clear, where, "clear"), default, group_by,
+                 _worsen(raw["worsen"], where, "route.worsen", worsen) if "worsen" in raw else None)
 
 
 def parse(data: Any, environ: Mapping[str, str], where: str = "alerts.yaml") -> AlertConfig:
@@ -324,7 +366,8 @@ def parse(data: Any, environ: Mapping[str, str], where: str = "alerts.yaml") -> 
         _duration(delivery_raw.get("backoff_max", "5min"), where, "delivery.backoff_max"),
         _duration(delivery_raw.get("timeout", "10s"), where, "delivery.timeout"),
     )
-    routes = tuple(_route(r, where, channels) for r in (data.get("routes") or []))
+    worsen = _worsen(rules.get("worsen"), where, "rules.worsen", Worsening())
+    routes = tuple(_route(r, where, channels, worsen) for r in (data.get("routes") or []))
     if not any(r.default for r in routes):
         # Without a default route an unmatched metric would be silent: exactly the failure alerts exist for.
         if not channels:
@@ -336,7 +379,7 @@ def parse(data: Any, environ: Mapping[str, str], where: str = "alerts.yaml") -> 
         channels=channels, routes=routes, pending=pending,
         clear=_count(rules.get("clear", 2), where, "rules.clear"),
         error_after=_count(rules.get("error_after", 3), where, "rules.error_after"),
-        reminders=reminders, delivery=delivery,
+        reminders=reminders, delivery=delivery, worsen=worsen,
     )
 
 

@@ -20,11 +20,13 @@ from sqlalchemy import Connection, Engine, text
 
 from engine import contract
 from engine.alerts import messages, outbox
-from engine.alerts.config import AlertConfig
-from engine.alerts.machine import Rule, State, Step, step
+from engine.alerts.config import AlertConfig, Worsening
+from engine.alerts.machine import Reading, Rule, State, Step, step
+from engine.core import formatting
 from engine.ingest import ledger
-from engine.read.cards import metric_cards
+from engine.read.cards import MetricCard, metric_cards
 from engine.read.evidence import first_cut_evidence
+from engine.read.streaks import Streak, current_streaks
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class Summary:
 
 _STATE_COLUMNS = ("state", "severity", "bad_count", "good_count", "episode", "reminders", "since", "fired_at",
                   "resolved_at", "last_notified_at")
+# What the last message told (State.told_*) is kept in the row's ``detail`` under "told", not in columns.
 
 _UPSERT = text(
     """
@@ -90,11 +93,19 @@ class _Writer:
         row = self.prior.get(key)
         if row is None:
             return State(), None
-        return State(**{c: row[c] for c in _STATE_COLUMNS}), row
+        told = (row["detail"] or {}).get("told") or {}
+        return State(**{c: row[c] for c in _STATE_COLUMNS},
+                     told_value=told.get("value"), told_z=told.get("z"),
+                     told_at=datetime.fromisoformat(told["at"]) if told.get("at") else None,
+                     worsened=int(told.get("worsened") or 0)), row
 
     def record(self, key: str, kind: str, subject: str, result: Step, detail: dict[str, Any],
                suppressed_by: str | None = None) -> None:
-        self.rows.append({"key": key, "kind": kind, "subject": subject, **{c: getattr(result.state, c) for c in
+        state = result.state
+        if state.told_at is not None:
+            detail = {**detail, "told": {"value": state.told_value, "z": state.told_z,
+                                         "at": state.told_at.isoformat(), "worsened": state.worsened}}
+        self.rows.append({"key": key, "kind": kind, "subject": subject, **{c: getattr(state, c) for c in
                           _STATE_COLUMNS}, "suppressed_by": suppressed_by,
                           "detail": json.dumps(detail, default=str), "now": self.now})
         if result.transition:
@@ -103,6 +114,8 @@ class _Writer:
     def notify(self, key: str, state: State, transition: str, channels: tuple[str, ...],
                payload: dict[str, Any], group: str | None = None) -> None:
         suffix = f"{transition}{state.reminders}" if transition == "reminder" else transition
+        if transition == "worse":
+            suffix = f"worse{state.worsened}"
         if transition == "escalated":
             suffix = f"escalated-{state.severity}"
         self.pending.append((f"{key}:{state.episode}:{suffix}", key, transition, channels,
@@ -147,6 +160,9 @@ def evaluate(engine: Engine, config: AlertConfig, *, link_base: str, computed: I
     syncs = ledger.last_syncs(engine)
     # The first cut of each metric and its top rows, quoted by value alerts (read before the lock: snapshots only).
     proof = first_cut_evidence(engine, list(cards), link_base)
+    # How long each bad metric has been bad, from its history ("red since …"; read before the lock too).
+    judged = None if computed is None else set(computed)
+    streaks = current_streaks(engine, [c for i, c in cards.items() if judged is None or i in judged])
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for metric_id, pairs in reads.items():
         if metric_id in cards:
@@ -164,7 +180,7 @@ def evaluate(engine: Engine, config: AlertConfig, *, link_base: str, computed: I
         ids = list(cards) if computed is None else [i for i in computed if i in cards]
         for metric_id in ids:
             _evaluate_metric(writer, cards[metric_id], reads.get(metric_id, []), stale, silences, link_base,
-                             proof.get(metric_id))
+                             proof.get(metric_id), streaks.get(metric_id))
         writer.flush()
         _expired_silences(writer, cards, link_base)
     if summary.notifications:
@@ -207,8 +223,31 @@ def _evaluate_stale(writer: _Writer, cards: dict[str, Any], readers: dict[tuple[
     return stale
 
 
+def reading_of(card: MetricCard, worsen: Worsening) -> Reading:
+    """What a red or amber card measures, and the step past which it counts as materially worse.
+
+    Past a line: a count metric worsens by ``worsen.count`` more; any other by ``worsen.step`` of the
+    distance between its amber and red lines (of the crossed line's own distance from zero when it has one
+    line, or both at one value). Outside its typical band: |z| ``worsen.z`` higher.
+    """
+    crossing = card.crossing
+    z = contract.z_score(card.value, card.benchmark_mean, card.benchmark_stddev) if card.value is not None else None
+    sign = -1 if card.direction == contract.Direction.HIGHER_IS_BETTER else 1
+    if crossing is None or not worsen.enabled:
+        return Reading(card.value, z, "value", sign, None)
+    if crossing.line == "band":
+        return Reading(card.value, z, "z", sign, worsen.z)
+    if card.unit == "count":
+        return Reading(card.value, z, "value", sign, worsen.count)
+    lines = [x for x in (card.norm_value, card.alert_value) if x is not None]
+    distance = abs(lines[0] - lines[1]) if len(lines) == 2 else 0.0
+    distance = distance or abs(crossing.line_value)
+    return Reading(card.value, z, "value", sign, worsen.step * distance if distance else None)
+
+
 def _evaluate_metric(writer: _Writer, card: Any, pairs: list[tuple[str, str]], stale: set[tuple[str, str]],
-                     silences: list[dict[str, Any]], link_base: str, evidence: dict[str, Any] | None = None) -> None:
+                     silences: list[dict[str, Any]], link_base: str, evidence: dict[str, Any] | None = None,
+                     streak: Streak | None = None) -> None:
     config, now = writer.config, writer.now
     route = config.route_for(card.id, card.tags)
     silence = silenced_by(silences, card.id, card.tags)
@@ -246,11 +285,13 @@ def _evaluate_metric(writer: _Writer, card: Any, pairs: list[tuple[str, str]], s
     severity = status if bad else None
     prev, row = writer.state_of(key)
     rule = Rule(config.pending_for(route, severity or "red"), config.clear_for(route), config.reminders)
-    result = step(prev, bad, severity, rule, now, remind=not _acked(row, now))
+    reading = reading_of(card, config.worsen_for(route)) if bad else None
+    result = step(prev, bad, severity, rule, now, remind=not _acked(row, now), reading=reading)
     shown = result.state.severity or status
     payload = messages.value_message({**facts, "evidence": evidence} if evidence else facts,
                                      result.transition or "firing", shown, since=result.state.since,
-                                     fired_at=result.state.fired_at, now=now)
+                                     fired_at=result.state.fired_at, now=now, streak=streak,
+                                     was=_was(card, prev, reading) if result.transition == "worse" else None)
     writer.record(key, "value", card.id, result, payload, suppressed)
     if result.transition:
         if silence:
@@ -258,6 +299,20 @@ def _evaluate_metric(writer: _Writer, card: Any, pairs: list[tuple[str, str]], s
         else:
             group = (card.owner or "nobody") if route.group_by == "owner" else None
             writer.notify(key, result.state, result.transition, route.channels, payload, group)
+
+
+def _was(card: MetricCard, prev: State, reading: Reading | None) -> dict[str, Any]:
+    """What the message before this worsening told: the value (and z), and when — firing or a worsening;
+    with the measure that judged it (``by``) and the z now."""
+    if prev.worsened:
+        event = "last got worse"
+    elif prev.told_at == prev.fired_at:
+        event = "fired"
+    else:
+        event = "turned red"  # an escalation from amber told it last
+    return {"value": prev.told_value, "z": prev.told_z, "at": prev.told_at, "event": event,
+            "value_text": formatting.value(prev.told_value, card.unit, card.currency),
+            "by": reading.by if reading else "value", "z_now": reading.z if reading else None}
 
 
 def _expired_silences(writer: _Writer, cards: dict[str, Any], link_base: str) -> None:

@@ -31,6 +31,7 @@ def metric_facts(card: Any, link_base: str, now: datetime) -> dict[str, Any]:
         "line": LINE_NAMES.get(crossing.line) if crossing else None,
         "line_text": formatting.value(crossing.line_value, card.unit, card.currency) if crossing else None,
         "period": card.period,
+        "unit": card.unit,
         "freshness": str(card.freshness),
         "source_as_of": card.source_as_of.isoformat() if card.source_as_of else None,
         "data_age": formatting.age(card.source_as_of, now),
@@ -41,12 +42,40 @@ def metric_facts(card: Any, link_base: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def counted(name: str) -> str | None:
+    """The noun a count metric counts, when its name starts with it: "Clients in collateral arrears…" →
+    "clients", "Payments in flight…" → "payments"; None when the first word is not a plural noun we can
+    trust (an acronym, an adjective: "AML open cases", "Active cards")."""
+    first = name.split(" ", 1)[0]
+    word = first.lower()
+    if not first.isalpha() or first.isupper() or not word.endswith("s") or word.endswith("ss") or len(word) < 4:
+        return None
+    return word
+
+
+def worse_text(facts: dict[str, Any], was: dict[str, Any]) -> str:
+    """e.g. "worse: 2 clients (was 1 when it fired at 2026-11-30 02:17 UTC)" — the value now against the
+    value last told; for a value outside its typical band, how many σ from typical now and then."""
+    noun = counted(facts["name"]) if facts.get("unit") == "count" else None
+    now_text = f"{facts['value_text']} {noun}" if noun else facts["value_text"]
+    was_text = was["value_text"]
+    if was.get("by") == "z" and was.get("z") is not None and was.get("z_now") is not None:
+        now_text += f", {abs(was['z_now']):.1f}σ from typical"
+        was_text = f"{was_text}, {abs(was['z']):.1f}σ"
+    return f"worse: {now_text} (was {was_text} when it {was['event']} at {formatting.when(was['at'])})"
+
+
 def value_message(facts: dict[str, Any], transition: str, severity: str, *, since: datetime | None,
-                  fired_at: datetime | None, now: datetime) -> dict[str, Any]:
+                  fired_at: datetime | None, now: datetime, streak: Any = None,
+                  was: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a value alert says; ``streak`` (engine.read.streaks.Streak): how long the history shows it bad;
+    ``was`` (a "worse" transition): what the message before told."""
     name = facts["name"]
     if transition == "resolved":
         lasted = formatting.duration((now - fired_at).total_seconds()) if fired_at else "?"
         title = f"{ICONS['resolved']} Resolved: {name} is back within its lines (lasted {lasted})"
+    elif transition == "worse" and was is not None:
+        title = f"{ICONS.get(severity, '')} {name} is {worse_text(facts, was)}"
     elif facts["line"]:
         verb = "still past" if transition == "reminder" else "crossed"
         title = f"{ICONS.get(severity, '')} {name} {verb} its {facts['line']}"
@@ -54,9 +83,18 @@ def value_message(facts: dict[str, Any], transition: str, severity: str, *, sinc
         title = f"{ICONS.get(severity, '')} {name} is {severity}"
     lines = [f"Value {facts['value_text']} ({facts['period']})"
              + (f" — {facts['line']} {facts['line_text']}" if facts["line"] else "")]
+    if transition != "resolved" and streak is not None:
+        lines += [streak.text()]
+        since = None  # the history's "since" replaces the alert's own
     lines += _common(facts, since)
     payload = {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
                "lines": lines, **facts}
+    if streak is not None:
+        payload["bad_since"] = {"status": streak.status, "day": streak.first_day.isoformat(), "days": streak.days,
+                                "text": streak.text()}
+    if was is not None:
+        payload["was"] = {"value": was["value"], "value_text": was["value_text"], "z": was["z"],
+                          "at": was["at"].isoformat() if was["at"] else None, "event": was["event"]}
     if transition == "resolved":  # the incident is over: nothing to prove
         payload.pop("evidence", None)
     return payload
@@ -130,12 +168,14 @@ def group_message(members: list[dict[str, Any]], transition: str) -> dict[str, A
     owner = members[0].get("owner") or "nobody"
     worst = "red" if any(m.get("severity") == "red" for m in members) else members[0].get("severity", "info")
     icon = ICONS["resolved"] if transition == "resolved" else ICONS.get(worst, "")
-    verb = {"resolved": "resolved", "reminder": "still firing"}.get(transition, "firing")
+    verb = {"resolved": "resolved", "reminder": "still firing", "worse": "worse"}.get(transition, "firing")
     title = f"{icon} {len(members)} alerts {verb} for {owner}"
     lines = []
     for member in members:
         fresh = f"; data {member['freshness']}" if member.get("freshness") else ""
-        lines.append(f"• {member['title']} — {member['lines'][0]}{fresh} ({member['link']})")
+        since = member.get("bad_since") if transition != "resolved" else None
+        since_text = f"; {since['text'][0].lower()}{since['text'][1:]}" if since else ""
+        lines.append(f"• {member['title']} — {member['lines'][0]}{since_text}{fresh} ({member['link']})")
     return {"kind": "group", "transition": transition, "severity": worst, "title": title, "lines": lines,
             "owner": owner, "alert_keys": [m.get("alert_key") for m in members],
             "members": members, "link": members[0]["link"]}

@@ -19,13 +19,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine import refresh, runtime
-from engine.api import alerts, audit, health, jobs, metrics, outage
+from engine.api import alerts, audit, deps, health, jobs, metrics, outage, watchlists
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.api.readers import ReadGuard
 from engine.api.sessions import SessionCap
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
+from engine.mcp.http import McpHttp, McpMount
 from engine.runtime import Runtime, wiring
 
 log = logging.getLogger(__name__)
@@ -106,8 +107,11 @@ def _install_error_handlers(api: FastAPI) -> None:
 
 
 def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
-    """A fresh FastAPI app (one per test; FastAPI's lifespan does not run when mounted)."""
+    """A fresh FastAPI app (one per test; FastAPI's lifespan does not run when mounted: the Reflex app enters
+    ``api.state.mcp.lifespan`` as a lifespan task of its own)."""
+    mcp = McpHttp(get_runtime)
     api = FastAPI(
+        lifespan=lambda _: mcp.lifespan(),
         title="Heartbeat",
         version=VERSION,
         description="The read model and operator API of Heartbeat. Reads are open unless HEARTBEAT_READ_TOKEN "
@@ -117,6 +121,7 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
         redoc_url=None,
     )
     api.state.runtime = get_runtime
+    api.state.operator_attempts = deps.operator_attempts()
 
     context_lock = threading.Lock()
 
@@ -130,7 +135,10 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
             return _context()
 
     api.state.refresh_context = refresh_context
+    api.state.mcp = mcp
     api.add_middleware(BodyLimit)
+    # /mcp (the MCP server over streamable HTTP, its own bearer rule) inside the origin guard and headers.
+    api.add_middleware(McpMount, endpoint=mcp)
     # Inner to outer: the per-address session cap, the read token (pages, static files, websocket, /api),
     # the security headers (on the 401 page too), the origin guard.
     api.add_middleware(SessionCap, limit=lambda: get_runtime().settings.max_sessions_per_address)
@@ -147,4 +155,5 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.include_router(metrics.router)
     api.include_router(alerts.router)
     api.include_router(audit.router)
+    api.include_router(watchlists.router)
     return api

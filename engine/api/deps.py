@@ -5,6 +5,8 @@ Who may call what: operator writes need the operator token; reads are open unles
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Annotated, Any
 
 import orjson
@@ -14,8 +16,10 @@ from starlette.responses import Response
 
 from engine import contract
 from engine.api.readers import reader_allowed
-from engine.core.auth import token_matches
+from engine.core.auth import AttemptLimiter, AttemptLog, token_matches
 from engine.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 # A metric id in a path, and in a request body.
 MetricId = Annotated[str, Path(pattern=contract.METRIC_ID_PATTERN, description="metric id (its file name)")]
@@ -46,8 +50,23 @@ def _presented(request: Request) -> str | None:
     return None
 
 
+def operator_attempts() -> tuple[AttemptLimiter, AttemptLog]:
+    """The wrong-token limit of one API app: the app's rule (5 wrong tokens a minute from an address, then
+    5 minutes refused), and its aggregated log line. One per ``create_api``, so each app counts its own."""
+    return (AttemptLimiter(limit=5, window=60.0, lockout=300.0),
+            AttemptLog(log, "operator token on the REST API", interval=60.0))
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def require_operator(request: Request) -> str:
-    """Dependency of every write route; returns the actor recorded in the change trail."""
+    """Dependency of every write route; returns the actor recorded in the change trail.
+
+    Wrong tokens are counted per client address: after 5 within a minute, every token from that address —
+    the right one too — is answered 429 with Retry-After for 5 minutes (a guessing script learns nothing more).
+    """
     rt = runtime_of(request)
     expected = rt.settings.operator_token
     if not expected:
@@ -61,7 +80,20 @@ def require_operator(request: Request) -> str:
             status.HTTP_401_UNAUTHORIZED, "operator token required: send Authorization: Bearer <token>",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    limiter, attempt_log = request.app.state.operator_attempts
+    address = _client_address(request)
+    keys = [f"address:{address}"]
+    wait = limiter.retry_after(keys)
+    if wait > 0:
+        attempt_log.note(address, refused=True)
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many wrong operator tokens from this address: try again in {max(1, round(seconds / 60))} min",
+            headers={"Retry-After": str(seconds)},
+        )
     if not token_matches(presented, expected):
+        attempt_log.note(address, locked_out=limiter.failed(keys))
         raise HTTPException(status.HTTP_403_FORBIDDEN, "wrong operator token")
     return "operator"
 

@@ -45,6 +45,7 @@ def card_json(card: MetricCard) -> dict[str, Any]:
         "alert_value": card.alert_value,
         "target_value": card.target_value,
         "target_due_date": card.target_due_date,
+        "pace": pace_json(card),
         "typical": None if card.benchmark_mean is None else {
             "mean": card.benchmark_mean, "stddev": card.benchmark_stddev,
         },
@@ -55,6 +56,31 @@ def card_json(card: MetricCard) -> dict[str, Any]:
         "verification_state": card.verification_state,
         "tags": list(card.tags),
         "history": history_json(card.history),
+    }
+
+
+def pace_json(card: MetricCard) -> dict[str, Any] | None:
+    """A target's pace (docs/okr.md): its state beside the status, the pace line's ends and the projection."""
+    pace = card.pace
+    if pace is None:
+        return None
+
+    def rounded(x: float | None) -> float | None:
+        return None if x is None else float(f"{x:.6g}")
+    return {
+        "state": pace.state.value,
+        "label": pace.label,
+        "start_day": pace.start_day,
+        "start_value": rounded(pace.start_value),
+        "expected_now": rounded(pace.expected_now),
+        "projected": rounded(pace.projected),
+        "projected_text": formatting.value(pace.projected, card.unit, card.currency),
+        "slope_per_day": rounded(pace.slope_per_day),
+        "trend_points": pace.trend_points,
+        "progress": rounded(pace.progress),
+        "expected_progress": rounded(pace.expected_progress),
+        "days_left": pace.days_left,
+        "reaches_on": pace.reaches_on,
     }
 
 

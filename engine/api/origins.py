@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 # HTTP paths a foreign page could use with the browser's credentials; the websocket is always checked.
-GUARDED_PREFIXES = ("/api", "/_event", "/_upload")
+GUARDED_PREFIXES = ("/api", "/_event", "/_upload", "/mcp")
 
 
 def _netloc(origin: str) -> str | None:

@@ -27,6 +27,8 @@ from engine.core.settings import Settings
 COOKIE = "heartbeat_read"
 COOKIE_MAX_AGE = 400 * 86400  # the longest a browser keeps a cookie: a TV is set up once
 OPEN_PATHS = frozenset({"/api/health", "/ping"})  # load balancers; they say nothing sensitive
+# Paths with a token rule of their own (stricter: a Bearer header only): the MCP endpoint (engine/mcp/http.py).
+SELF_GUARDED = ("/mcp",)
 
 
 def cookie_value(read_token: str) -> str:
@@ -100,7 +102,8 @@ class ReadGuard:
             return
         settings = self.settings()
         path = scope["path"]
-        if not settings.read_token or (kind == "http" and path in OPEN_PATHS):
+        self_guarded = path == SELF_GUARDED[0] or path.startswith(tuple(p + "/" for p in SELF_GUARDED))
+        if not settings.read_token or (kind == "http" and (path in OPEN_PATHS or self_guarded)):
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)

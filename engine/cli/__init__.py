@@ -1,7 +1,7 @@
 """The ``heartbeat`` command: one place to run, migrate and operate Heartbeat.
 
 Each command group lives in its own module with its parsers and bodies together
-(``serve``, ``sources``, ``metrics``, ``cuts``, ``refresh``, ``alerts``); this module is
+(``serve``, ``sources``, ``metrics``, ``cuts``, ``refresh``, ``alerts``, ``today``, ``mcp``); this module is
 the error edge. Errors print as one line; the traceback of an unexpected one
 goes to the log file, never to the terminal.
 """
@@ -14,14 +14,14 @@ import sys
 from collections.abc import Sequence
 
 from engine import runtime
-from engine.cli import alerts, cuts, metrics, refresh, serve, sources
+from engine.cli import alerts, cuts, discover, mcp, metrics, refresh, serve, sources, today
 from engine.cli.common import Formatter, Handler, console
 from engine.core.errors import HeartbeatError
 from engine.core.logs import LOG_FILE_NAME, setup_logging
 
 log = logging.getLogger("heartbeat.cli")
 
-GROUPS = (serve, sources, metrics, cuts, alerts, refresh)
+GROUPS = (serve, sources, metrics, discover, cuts, alerts, refresh, today, mcp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,7 +66,10 @@ def cmd_backfill(rt: Runtime, args: argparse.Namespace, console: Console) -> int
 
 def cmd_validate(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
     ctx = ComputeContext.from_settings(rt.settings, rt.db)
-    result = validate.validate(args.metric_id, ctx, rt.settings.metrics_dir)
+    folder = rt.settings.metrics_dir
+    if not (folder / f"{args.metric_id}.sql").exists() and (folder / "proposed" / f"{args.metric_id}.sql").exists():
+        folder = folder / "proposed"  # a proposal of `heartbeat discover` passes the same gate
+    result = validate.validate(args.metric_id, ctx, folder)
     for line in validate.render(result):
         console.print(line, markup=False)
     return 0 if result.passed else 1

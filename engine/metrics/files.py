@@ -65,6 +65,8 @@ class Header(BaseModel):
     history_sql: str | None = None
     tags: list[str] = []
     related_cuts: list[str] = []
+    # ``proposed``: written by `heartbeat discover`; never registered (see engine/discover).
+    state: Literal["proposed"] | None = None
 
     @field_validator("benchmark", mode="before")
     @classmethod
@@ -152,7 +154,12 @@ class MetricDefinition:
     @property
     def config_hash(self) -> str:
         """Everything the file says; equal hashes mean the sync has nothing to write."""
-        return _hash([self.header.model_dump(mode="json"), _normal_sql(self.value_sql)])
+        # ``state`` is left out: it never reaches the registry (a proposal is not synced).
+        return _hash([self.header.model_dump(mode="json", exclude={"state"}), _normal_sql(self.value_sql)])
+
+    @property
+    def proposed(self) -> bool:
+        return self.header.state == "proposed"
 
 
 def _hash(payload: Any) -> str:
@@ -293,7 +300,8 @@ def load_directory(folder: Path) -> list[MetricDefinition]:
         seen[key] = path
         definition, problems = parse_file(path)
         errors.extend(problems)
-        if definition is not None:
+        # A proposal stays apart even when its file sits in metrics/: only a promotion registers it.
+        if definition is not None and not definition.proposed:
             definitions.append(definition)
     if errors:
         raise MetricFilesInvalid(errors)

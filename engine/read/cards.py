@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from engine import contract
+from engine.read.pace import TREND_DAYS, Pace, pace
 
 SPARKLINE_DAYS = 30
 FRESHNESS_ORDER = {
@@ -51,6 +52,7 @@ class MetricCard:
     verification_state: str
     tags: tuple[str, ...]
     history: tuple[tuple[date, float | None], ...] = ()
+    pace: Pace | None = None  # OKR pace of a target with a due date (engine.read.pace); never a colour
 
     @property
     def order_key(self) -> tuple[Any, ...]:
@@ -68,7 +70,8 @@ _LATEST_SQL = """
            r.norm_value, r.alert_value, r.target_value, r.target_due_date,
            r.benchmark_mean, r.benchmark_stddev, r.owner, r.verification_state, r.tags,
            coalesce(h.value, g.value) AS value, h.computed_at,
-           coalesce(h.source_as_of, g.source_as_of) AS source_as_of, h.error
+           coalesce(h.source_as_of, g.source_as_of) AS source_as_of, h.error,
+           ps.day AS pace_start_day, ps.value AS pace_start_value
     FROM heartbeat.metric_registry r
     LEFT JOIN LATERAL (
         SELECT value, computed_at, source_as_of, error
@@ -84,7 +87,29 @@ _LATEST_SQL = """
         ORDER BY day DESC
         LIMIT 1
     ) g ON h.value IS NULL
+    LEFT JOIN LATERAL (
+        -- The value at the start of the target period (docs/okr.md): the first value on or after the start
+        -- of the current quarter, or of the day the target value last changed when that is later.
+        SELECT s.day, s.value
+        FROM heartbeat.metric_history s
+        WHERE r.target_value IS NOT NULL AND r.target_due_date IS NOT NULL  -- one-time filter: untargeted, no probe
+          AND s.metric_id = r.id AND s.value IS NOT NULL
+          AND s.day >= greatest(CAST(date_trunc('quarter', CAST(:today AS date)) AS date), (
+              SELECT max(c.changed_at)::date FROM heartbeat.registry_change c
+              WHERE c.entity = 'metric' AND c.entity_id = r.id AND c.field = 'target_value'))
+        ORDER BY s.day
+        LIMIT 1
+    ) ps ON true
     WHERE r.retired_at IS NULL {only}
+"""
+
+# The recent values of targeted metrics, for the pace trend when the caller asked for less history.
+_TREND_SQL = """
+    SELECT h.metric_id, h.day, h.value FROM heartbeat.metric_history h
+    JOIN heartbeat.metric_registry r ON r.id = h.metric_id
+    WHERE h.day >= :since AND r.retired_at IS NULL AND r.target_value IS NOT NULL AND r.target_due_date IS NOT NULL
+          {only}
+    ORDER BY h.metric_id, h.day
 """
 
 _HISTORY_SQL = """
@@ -94,8 +119,12 @@ _HISTORY_SQL = """
 """
 
 
-def card_from_row(row: Any, now: datetime, history: tuple[tuple[date, float | None], ...] = ()) -> MetricCard:
-    """Judge one registry + latest-history row with the contract."""
+def card_from_row(
+    row: Any, now: datetime, history: tuple[tuple[date, float | None], ...] = (),
+    trend: tuple[tuple[date, float | None], ...] | None = None,
+) -> MetricCard:
+    """Judge one registry + latest-history row with the contract, and its target's pace (``trend``: recent values,
+    by default ``history``)."""
     failed = row["error"] is not None  # the last good value stays; the error is shown beside it
     kwargs = dict(
         direction=row["direction"], norm_value=row["norm_value"], alert_value=row["alert_value"],
@@ -128,6 +157,16 @@ def card_from_row(row: Any, now: datetime, history: tuple[tuple[date, float | No
         verification_state=row["verification_state"],
         tags=tuple(row["tags"] or ()),
         history=history,
+        pace=_pace(row, now, history if trend is None else trend),
+    )
+
+
+def _pace(row: Any, now: datetime, trend: tuple[tuple[date, float | None], ...]) -> Pace | None:
+    start_day, start_value = row.get("pace_start_day"), row.get("pace_start_value")
+    return pace(
+        direction=row["direction"], target=row["target_value"], due=row["target_due_date"], today=now.date(),
+        current=row["value"], start=None if start_day is None else (start_day, start_value), history=trend,
+        unit=row["unit"],
     )
 
 
@@ -143,7 +182,7 @@ def metric_cards(
     only = "AND r.id = ANY(:ids)" if ids is not None else ""
     params: dict[str, Any] = {"ids": ids} if ids is not None else {}
     with engine.connect() as conn:
-        rows = conn.execute(text(_LATEST_SQL.format(only=only)), params).mappings().all()
+        rows = conn.execute(text(_LATEST_SQL.format(only=only)), {**params, "today": now.date()}).mappings().all()
         series: dict[str, list[tuple[date, float | None]]] = defaultdict(list)
         if history_days > 0 and rows:
             since = now.date() - timedelta(days=history_days - 1)
@@ -152,7 +191,17 @@ def metric_cards(
                 text(_HISTORY_SQL.format(only=history_only)), {**params, "since": since}
             ):
                 series[metric_id].append((day, value))
-    cards = [card_from_row(row, now, tuple(series.get(row["id"], ()))) for row in rows]
+        trends = series
+        if history_days < TREND_DAYS and any(row["target_due_date"] is not None for row in rows):
+            trends = defaultdict(list)
+            history_only = "AND h.metric_id = ANY(:ids)" if ids is not None else ""
+            since = now.date() - timedelta(days=TREND_DAYS - 1)
+            for metric_id, day, value in conn.execute(
+                text(_TREND_SQL.format(only=history_only)), {**params, "since": since}
+            ):
+                trends[metric_id].append((day, value))
+    cards = [card_from_row(row, now, tuple(series.get(row["id"], ())), tuple(trends.get(row["id"], ())))
+             for row in rows]
     return sorted(cards, key=lambda card: card.order_key)
 
 

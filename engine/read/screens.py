@@ -21,6 +21,7 @@ from engine.core.text import tame_text
 SILENT_AFTER_INTERVALS = 3
 MAX_PATH = 200
 MAX_USER_AGENT = 200
+MAX_WATCHLIST = 64
 PRUNE_EVERY_SECONDS = 60.0  # expired rows are deleted at most this often per process
 
 _pruned_at = 0.0
@@ -28,17 +29,21 @@ _prune_lock = threading.Lock()
 
 
 def beat(engine: Engine, screen_id: str, *, path: str, kiosk: bool, user_agent: str | None,
-         expire_after: float | None = None) -> None:
-    """Record that ``screen_id`` is alive now; its text is made harmless and short (clients choose it)."""
+         expire_after: float | None = None, watchlist: str | None = None) -> None:
+    """Record that ``screen_id`` is alive now, and which watchlist it shows (None: the whole wall); its text is
+    made harmless and short (clients choose it)."""
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO heartbeat.screen (id, path, kiosk, user_agent) VALUES (:id, :path, :kiosk, :ua) "
+                "INSERT INTO heartbeat.screen (id, path, kiosk, user_agent, watchlist) "
+                "VALUES (:id, :path, :kiosk, :ua, :watchlist) "
                 "ON CONFLICT (id) DO UPDATE SET last_seen = now(), path = EXCLUDED.path, kiosk = EXCLUDED.kiosk, "
-                "user_agent = coalesce(EXCLUDED.user_agent, heartbeat.screen.user_agent)"
+                "user_agent = coalesce(EXCLUDED.user_agent, heartbeat.screen.user_agent), "
+                "watchlist = EXCLUDED.watchlist"
             ),
             {"id": screen_id[:64], "path": tame_text(path, max_length=MAX_PATH) or "/", "kiosk": kiosk,
-             "ua": tame_text(user_agent, max_length=MAX_USER_AGENT)},
+             "ua": tame_text(user_agent, max_length=MAX_USER_AGENT),
+             "watchlist": tame_text(watchlist, max_length=MAX_WATCHLIST) or None},
         )
     if expire_after is not None:
         prune(engine, expire_after)
@@ -66,7 +71,7 @@ def listed(engine: Engine, refresh_seconds: float, now: datetime | None = None,
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT id, path, kiosk, user_agent, first_seen, last_seen FROM heartbeat.screen "
+                "SELECT id, path, kiosk, user_agent, watchlist, first_seen, last_seen FROM heartbeat.screen "
                 "WHERE last_seen > now() - make_interval(secs => :secs) ORDER BY last_seen DESC LIMIT 1000"
             ),
             {"secs": float(expire_after)},

@@ -26,7 +26,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 SCHEMA = "heartbeat"
@@ -328,6 +328,22 @@ class Screen(HeartbeatTable, table=True):
     user_agent: str | None = Field(default=None, sa_column=Column(Text))
     first_seen: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
     last_seen: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    watchlist: str | None = Field(default=None, sa_column=Column(Text))  # the watchlist it shows, if any
+
+
+class Watchlist(HeartbeatTable, table=True):
+    """A team's screen: the metrics it shows, by id, tag or owner (surface state, not the registry)."""
+
+    __tablename__ = "watchlist"
+
+    name: str = Field(sa_column=Column(Text, primary_key=True))
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    metrics: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}"))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}"))
+    owners: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}"))
+    updated_by: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False, server_default=func.now()))
 
 
 class ReadModelVersion(HeartbeatTable, table=True):

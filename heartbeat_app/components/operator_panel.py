@@ -33,6 +33,7 @@ def lines_card() -> rx.Component:
             _line_row("norm (amber)", H["norm"], AMBER),
             rx.cond(H["typical"] != "", _line_row("typical μ ± σ", H["typical"], "rgba(129,140,248,0.6)")),
             rx.cond(H["target_line"] != "", _line_row("target", H["target_line"], GREEN)),
+            rx.cond(H["pace"] != "", rx.text(H["pace"], size="4", weight="medium", id="detail-pace")),
             spacing="3",
             width="100%",
         ),

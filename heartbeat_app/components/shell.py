@@ -6,7 +6,8 @@ import reflex as rx
 
 from heartbeat_app.state.shell import ShellState
 
-NAV = (("Cockpit", "/"), ("Alerts", "/alerts"), ("Audit", "/audit"), ("Docs", "/docs"))
+NAV = (("Cockpit", "/"), ("Watchlists", "/watchlists"), ("Targets", "/okr"), ("Alerts", "/alerts"), ("Audit", "/audit"),
+       ("Docs", "/docs"))
 
 
 def _nav_link(label: str, href: str) -> rx.Component:

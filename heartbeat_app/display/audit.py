@@ -66,9 +66,9 @@ def freshness(computed_at: datetime | None, now: datetime, tz: ZoneInfo) -> tupl
 def verification_text(cut: dict[str, Any], tz: ZoneInfo) -> str:
     if cut.get("verification_state") == "verified":
         by = cut.get("verified_by") or "someone"
-        return f"✓ verified by {by}" + (f" on {when(cut['verified_at'], tz, '%d %b %Y')}" if cut.get("verified_at")
+        return f"verified by {by}" + (f" on {when(cut['verified_at'], tz, '%d %b %Y')}" if cut.get("verified_at")
                                         else "")
-    return "◌ unverified"
+    return "unverified"
 
 
 def card(cut: dict[str, Any], window: str, figure: dict[str, Any], now: datetime, tz: ZoneInfo) -> CutCard:

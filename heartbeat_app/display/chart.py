@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from engine.core import formatting
 from engine.read.cards import MetricCard
+from engine.read.pace import TREND_DAYS
 
 HEIGHT = 520
 # A due date at most this far after today widens the time axis to show it;
@@ -144,6 +145,50 @@ def _target(f: _Frame) -> tuple[list[go.Scatter], list[dict[str, Any]]]:
     return traces, annotations
 
 
+# The trend's colour says the pace state (the pace line itself is the target's green, dashed).
+PACE_COLOUR = {"achieved": GREEN, "on_pace": "#22d3ee", "behind": "#ff8b3e", "off_track": "#ff6b8a",
+               "missed": "#d19dff", "no_data": GRAY}
+
+
+def _pace(f: _Frame) -> list[go.Scatter]:
+    """The pace line (start of the target period → target on the due date) and the trend projected to the due date."""
+    pace = f.card.pace
+    if pace is None:
+        return []
+    traces = []
+    if pace.start_day is not None and pace.start_value is not None:
+        traces.append(go.Scatter(
+            x=[pace.start_day.isoformat(), pace.due.isoformat()], y=[pace.start_value, pace.target], mode="lines",
+            name=f"pace line from {pace.start_day:%d %b}", line={"color": GREEN, "width": 2.5, "dash": "dash"},
+            hoverinfo="skip",
+        ))
+    if pace.projected is not None and pace.trend_now is not None and pace.slope_per_day is not None \
+            and pace.days_left >= 0:
+        # Drawn over the days it was fitted on and on to the due date: its slope shows even when the due
+        # date lies far beyond the axis (the last leg bends where a projection stops at zero).
+        fitted_from = f.today - timedelta(days=TREND_DAYS - 1)
+        trend_then = pace.trend_now - pace.slope_per_day * (TREND_DAYS - 1)
+        traces.append(go.Scatter(
+            x=[fitted_from.isoformat(), f.today.isoformat(), pace.due.isoformat()],
+            y=[trend_then, pace.trend_now, pace.projected], mode="lines",
+            name=f"trend → {f.text(pace.projected)} ({pace.label})",
+            line={"color": PACE_COLOUR.get(pace.state.value, GRAY), "width": 3, "dash": "dot"},
+            hovertemplate=f"trend → {f.text(pace.projected)} by {pace.due:%d %b %Y}<extra></extra>",
+        ))
+    return traces
+
+
+def _pace_extent(card: MetricCard, f: _Frame) -> list[float]:
+    """The pace values inside the visible time axis (a far due date's projection would squash the history)."""
+    pace = card.pace
+    if pace is None:
+        return []
+    values = [pace.start_value] if pace.start_day is not None and pace.start_day >= f.start else []
+    if pace.due <= f.end:
+        values.append(pace.projected)
+    return [v for v in values if _finite(v)]
+
+
 def _values(f: _Frame) -> tuple[list[go.Scatter], list[float | None]]:
     """The value line (gaps stay gaps) and a dot in the status colour on the last value."""
     xs = [day.isoformat() for day, _ in f.card.history]
@@ -168,6 +213,7 @@ def _y_axis(f: _Frame, values: list[float]) -> dict[str, Any]:
     """A range that holds every value and line, with round ticks in the metric's unit."""
     card = f.card
     extent = values + [v for v in (card.norm_value, card.alert_value, card.target_value) if _finite(v)]
+    extent += _pace_extent(card, f)
     mean, sigma = card.benchmark_mean, card.benchmark_stddev
     if _finite(mean) and _finite(sigma) and sigma:
         extent += [mean - sigma, mean + sigma]
@@ -217,7 +263,7 @@ def _layout(f: _Frame, yaxis: dict[str, Any], annotations: list[dict[str, Any]],
 
 
 def figure(card: MetricCard, today: date) -> dict[str, Any]:
-    """The figure of ``card.history``: value line, μ ± σ band, norm/alert lines, target and due date."""
+    """The figure of ``card.history``: value line, μ ± σ band, norm/alert lines, target, due date and pace."""
     f = _frame(card, today)
     line_traces, line_notes = _lines(f)
     target_traces, target_notes = _target(f)
@@ -229,5 +275,5 @@ def figure(card: MetricCard, today: date) -> dict[str, Any]:
         annotations.append({"x": 0.5, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
                             "text": "no values in the last 180 days", "font": {"size": 24, "color": GRAY}})
     layout = _layout(f, _y_axis(f, values), annotations, shapes)
-    fig = go.Figure(data=_band(f) + line_traces + target_traces + value_traces, layout=layout)
+    fig = go.Figure(data=_band(f) + line_traces + target_traces + _pace(f) + value_traces, layout=layout)
     return json.loads(fig.to_json())

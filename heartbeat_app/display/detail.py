@@ -39,6 +39,7 @@ class Header(TypedDict):
     direction: str
     target: str
     target_line: str
+    pace: str
     typical: str
     computed_at: str
     computed_age: str
@@ -80,9 +81,28 @@ def target_line(card: MetricCard) -> str:
 
 
 def target_text(card: MetricCard) -> str:
-    """The target under the value: the line, and "hit" once it is reached."""
+    """The target under the value: the line, "hit" once it is reached, else its pace (docs/okr.md)."""
     line = target_line(card)
-    return "" if not line else f"target {line}" + (" · hit" if card.target_hit else "")
+    if not line:
+        return ""
+    if card.target_hit:
+        return f"target {line} · hit"
+    return f"target {line}" + (f" · {card.pace.label}" if card.pace is not None else "")
+
+
+def pace_text(card: MetricCard) -> str:
+    """The target's pace (docs/okr.md) in words: its state, where the trend leads, the pace line today."""
+    pace = card.pace
+    if pace is None:
+        return ""
+    parts = [pace.label]
+    if pace.reaches_on is not None:
+        parts.append(f"trend meets the target around {pace.reaches_on:%d %b %Y}")
+    elif pace.projected is not None and pace.days_left >= 0:
+        parts.append(f"trend → {_money(card, pace.projected)} by {pace.due:%d %b %Y}")
+    if pace.expected_now is not None and pace.days_left >= 0:
+        parts.append(f"pace line today {_money(card, pace.expected_now)}")
+    return " · ".join(parts)
 
 
 def typical_text(card: MetricCard) -> str:
@@ -111,6 +131,7 @@ def header(card: MetricCard, profile: MetricProfile, tz: ZoneInfo, now: datetime
         direction=DIRECTION_LABEL.get(card.direction, card.direction),
         target=target_text(card),
         target_line=target_line(card),
+        pace=pace_text(card),
         typical=typical_text(card),
         computed_at=when(card.computed_at, tz),
         computed_age=formatting.age(card.computed_at, now) if card.computed_at else "never",

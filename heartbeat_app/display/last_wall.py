@@ -35,9 +35,10 @@ def snapshot(saved: dict[str, Any], page: int, now: datetime, tz: ZoneInfo, *, f
     """A tick's snapshot from the kept wall: its tiles, stamped with when they were read (not now)."""
     boards = saved["boards"]
     raw = boards[page % len(boards)]
-    # A wall kept before tiles offered their cut has no cut keys: none is offered.
-    board = tiles.Board(**{k: [{"cut_href": "", "cut_title": "", **t} for t in raw[k]]
-                           for k in ("red", "attention", "green")}, pages=raw["pages"])
+    # A wall kept before tiles offered their cut or drew their mark as an icon has no such keys.
+    board = tiles.Board(**{k: [{"cut_href": "", "cut_title": "", "mark_kind": "", **t} for t in raw[k]]
+                           for k in ("red", "attention", "green")}, pages=raw["pages"],
+                        page=page % len(boards))
     saved_at = datetime.fromisoformat(saved["saved_at"])
     last = saved.get("last_refresh_at")
     last_refresh = None if last is None else datetime.fromisoformat(last)

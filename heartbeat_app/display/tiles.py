@@ -15,13 +15,15 @@ from zoneinfo import ZoneInfo
 from engine.contract import Freshness, Status
 from engine.core import formatting
 from engine.read.cards import MetricCard
+from heartbeat_app.display import fit
 from heartbeat_app.display.text import crossed_text
 
 SPARK_W, SPARK_H = 100.0, 30.0
-# Non-red tiles per page when the attention area rotates (reds are on every page).
-ATTENTION_PER_PAGE = 10
 # Above this many greens, they collapse into one "N OK" strip.
 GREEN_STRIP_AFTER = 24
+# Green tiles take room below the attention tiles only while a page shows at most this many of those;
+# a fuller page collapses the greens into the strip (the wall must fit one screen).
+GREEN_TILES_BESIDE = 12
 
 
 def _finite(values: list[float | None]) -> list[float]:
@@ -73,19 +75,20 @@ def freshness_text(card: MetricCard, tz: ZoneInfo, now: datetime) -> str:
     return f"{card.freshness.value} · as of {when}"
 
 
-def alert_mark(mark: dict | None, tz: ZoneInfo, now: datetime) -> str:
-    """What the alerting layer says about a tile: silenced, acknowledged, alerting — or nothing."""
+def alert_mark(mark: dict | None, tz: ZoneInfo, now: datetime) -> tuple[str, str]:
+    """What the alerting layer says about a tile, as (kind, words): silenced, acknowledged, alerting — or
+    ("", ""). The page draws the kind as an icon (no emoji: a TV without emoji fonts shows empty boxes)."""
     if not mark:
-        return ""
+        return "", ""
     if "silenced" in mark:
-        return f"🔕 silenced until {clock_text(mark['silenced']['until'], tz, now)}"
+        return "silenced", f"silenced until {clock_text(mark['silenced']['until'], tz, now)}"
     if "acknowledged" in mark:
-        return f"✓ acknowledged by {mark['acknowledged']['by']}"
+        return "acknowledged", f"acknowledged by {mark['acknowledged']['by']}"
     if "firing" in mark:
-        return "🔔 alert sent"
+        return "firing", "alert sent"
     if "pending" in mark:
-        return "… alert pending"
-    return ""
+        return "pending", "alert pending"
+    return "", ""
 
 
 class Tile(TypedDict):
@@ -107,6 +110,7 @@ class Tile(TypedDict):
     norm_line: str
     alert_line: str
     mark: str
+    mark_kind: str  # silenced / acknowledged / firing / pending: which icon goes before ``mark``
     cut_href: str   # the first audit cut that explains it (red and amber tiles only; "" otherwise)
     cut_title: str
 
@@ -117,6 +121,7 @@ CUT_ROUTES = {"overview": "/audit", "clients": "/audit/clients", "journeys": "/a
 def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None,
          cut: dict | None = None) -> Tile:
     paths = sparkline(card)
+    mark_kind, mark_text = alert_mark(mark, tz, now)
     return Tile(
         id=card.id,
         name=card.name,
@@ -133,7 +138,8 @@ def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None
         spark=paths["spark"],
         norm_line=paths["norm"],
         alert_line=paths["alert"],
-        mark=alert_mark(mark, tz, now),
+        mark=mark_text,
+        mark_kind=mark_kind,
         cut_href=(f"{CUT_ROUTES.get(cut['page'], '/audit')}#{cut['id']}"
                   if cut and card.status in (Status.RED, Status.AMBER) else ""),
         cut_title=cut["title"] if cut and card.status in (Status.RED, Status.AMBER) else "",
@@ -142,22 +148,41 @@ def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None
 
 @dataclass
 class Board:
-    """The cockpit's tiles in attention order, split into what one screen shows."""
+    """One page of the cockpit: its tiles in attention order, sized to fit one screen (``fit``).
+
+    On a watchlist screen the tiles are the watchlist's and ``elsewhere`` holds the reds outside it.
+    """
 
     red: list[Tile] = field(default_factory=list)
     attention: list[Tile] = field(default_factory=list)  # amber, then error / no data
     green: list[Tile] = field(default_factory=list)
     pages: int = 1
+    elsewhere: list[Tile] = field(default_factory=list)
+    page: int = 0  # which page this is (0-based)
 
     @property
     def green_strip(self) -> bool:
-        return len(self.green) > GREEN_STRIP_AFTER
+        return len(self.green) > GREEN_STRIP_AFTER or len(self.red) + len(self.attention) > GREEN_TILES_BESIDE
+
+    @property
+    def red_grid(self) -> str:
+        return fit.grid_classes(len(self.red), len(self.attention))[0]
+
+    @property
+    def attention_grid(self) -> str:
+        return fit.grid_classes(len(self.red), len(self.attention))[1]
+
+    @property
+    def tiles_layout(self) -> str:
+        return "hb-tiles hb-tiles-row" if fit.one_row(len(self.red), len(self.attention)) else "hb-tiles"
 
 
 def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
-          marks: dict[str, dict] | None = None, cuts: dict[str, dict] | None = None) -> Board:
-    """Group cards red / amber + error + no data / green. Within a group the order is by name,
-    so a tile moves only when its status changes (a wall must not shuffle every refresh)."""
+          marks: dict[str, dict] | None = None, cuts: dict[str, dict] | None = None,
+          elsewhere: list[MetricCard] | None = None) -> Board:
+    """Group cards red / amber + error + no data / green, then take page ``page`` of them (``fit.pages``).
+    Within a group the order is by name, so a tile moves only when its status changes (a wall must not
+    shuffle every refresh). ``elsewhere``: cards outside a watchlist, of which the reds are shown apart."""
     groups: dict[str, list[MetricCard]] = {"red": [], "attention": [], "green": []}
     for card in cards:
         key = "red" if card.status is Status.RED else "green" if card.status is Status.GREEN else "attention"
@@ -166,14 +191,16 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
     groups["attention"].sort(key=lambda c: (order.get(c.status, 3), c.name.lower()))
     groups["red"].sort(key=lambda c: c.name.lower())
     groups["green"].sort(key=lambda c: c.name.lower())
-    per_page = max(ATTENTION_PER_PAGE - len(groups["red"]), 4)
-    pages = max(1, math.ceil(len(groups["attention"]) / per_page))
-    page %= pages
-    shown = groups["attention"][page * per_page:(page + 1) * per_page]
+    layout = fit.pages(len(groups["red"]), len(groups["attention"]))
+    page %= len(layout)
+    shown = layout[page]
     marks, cuts = marks or {}, cuts or {}
+    outside = sorted((c for c in elsewhere or () if c.status is Status.RED), key=lambda c: c.name.lower())
     return Board(
-        red=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in groups["red"]],
-        attention=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in shown],
+        red=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in fit.pick(groups["red"], shown.red)],
+        attention=[tile(c, tz, now, marks.get(c.id), cuts.get(c.id)) for c in fit.pick(groups["attention"], shown.others)],
         green=[tile(c, tz, now, marks.get(c.id)) for c in groups["green"]],
-        pages=pages,
+        pages=len(layout),
+        elsewhere=[tile(c, tz, now, marks.get(c.id)) for c in outside],
+        page=page,
     )

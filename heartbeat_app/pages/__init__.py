@@ -3,7 +3,7 @@
 Importing this package imports every page module, which declares them; ``heartbeat_app.heartbeat_app`` adds them.
 """
 
-from heartbeat_app.pages import alerts, audit, cockpit, docs, metric_detail
+from heartbeat_app.pages import alerts, audit, cockpit, docs, metric_detail, okr, proposed, watchlists
 from heartbeat_app.pages.route import DECLARED
 
-__all__ = ["DECLARED", "alerts", "audit", "cockpit", "docs", "metric_detail"]
+__all__ = ["DECLARED", "alerts", "audit", "cockpit", "docs", "metric_detail", "okr", "proposed", "watchlists"]

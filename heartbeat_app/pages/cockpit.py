@@ -30,12 +30,26 @@ def freshness_chip(item) -> rx.Component:
     return rx.el.span(item["freshness_text"], class_name="hb-fresh", data_freshness=item["freshness"])
 
 
+def mark_icon(kind) -> rx.Component:
+    """The alert mark's glyph from the icon set: emoji need fonts a TV's browser may not have."""
+    return rx.match(
+        kind,
+        ("firing", rx.icon("bell-ring", size=16)),
+        ("silenced", rx.icon("bell-off", size=16)),
+        ("acknowledged", rx.icon("check", size=16)),
+        ("pending", rx.icon("hourglass", size=16)),
+        rx.fragment(),
+    )
+
+
 def _meta(item) -> rx.Component:
     return rx.el.div(
-        rx.cond(item["mark"] != "", rx.el.span(item["mark"], class_name="hb-mark")),
+        rx.cond(item["mark"] != "", rx.el.span(mark_icon(item["mark_kind"]), item["mark"], class_name="hb-mark",
+                                               data_mark=item["mark_kind"])),
         rx.el.span(item["period"]),
         freshness_chip(item),
-        rx.cond(item["unverified"] != "", rx.el.span("◌ unverified")),
+        rx.cond(item["unverified"] != "",
+                rx.el.span(rx.icon("circle-dashed", size=14), "unverified", class_name="hb-unverified")),
         rx.el.span(item["owner"]),
         class_name="hb-meta",
     )
@@ -99,14 +113,30 @@ def green_tile(item) -> rx.Component:
 
 
 def green_strip() -> rx.Component:
-    return rx.hstack(
+    return rx.el.div(
         rx.badge(CockpitState.green_count.to_string() + " OK", color_scheme="grass", size="3"),
-        rx.text(rx.foreach(CockpitState.green, lambda item: rx.el.span(item["name"], " · ")),
-                size="2", color_scheme="gray", trim="both"),
+        rx.el.div(rx.foreach(CockpitState.green, lambda item: rx.el.span(item["name"], " · ")),
+                  class_name="hb-strip-names"),
         id="green-strip",
-        align="center",
-        spacing="3",
-        opacity="0.6",
+        class_name="hb-strip hb-green-strip",
+    )
+
+
+def elsewhere_strip() -> rx.Component:
+    """On a watchlist screen: every red outside the watchlist, compact, so a team screen never hides one."""
+    return rx.el.div(
+        rx.badge(rx.icon("triangle-alert", size=16), "Elsewhere: " + CockpitState.elsewhere.length().to_string()
+                 + " red", color_scheme="red", size="3", variant="solid"),
+        rx.el.div(
+            rx.foreach(CockpitState.elsewhere, lambda item: rx.link(
+                rx.el.span(item["name"], class_name="hb-elsewhere-name"), " ",
+                rx.el.span(item["value"], class_name="hb-elsewhere-value"),
+                href="/metrics/" + item["id"], underline="none", color="inherit",
+                class_name="hb-elsewhere-tile", data_metric=item["id"], data_status=item["status"])),
+            class_name="hb-strip-names",
+        ),
+        id="elsewhere-strip",
+        class_name="hb-strip hb-elsewhere",
     )
 
 
@@ -131,36 +161,61 @@ def no_metrics() -> rx.Component:
     )
 
 
+def page_marker() -> rx.Component:
+    return rx.cond(CockpitState.pages > 1,
+                   rx.el.span("page ", (CockpitState.shown_page + 1).to_string(), " of ", CockpitState.pages.to_string(),
+                              id="page-marker", class_name="hb-page-marker"))
+
+
+def screen_title() -> rx.Component:
+    """A watchlist screen says whose wall it is."""
+    return rx.cond(CockpitState.title != "",
+                   rx.el.div(rx.icon("list-checks", size=28), rx.el.span(CockpitState.title),
+                             id="screen-title", class_name="hb-screen-title"))
+
+
 def wall() -> rx.Component:
-    return rx.vstack(
-        rx.cond(CockpitState.red.length() > 0,
-                rx.el.div(rx.foreach(CockpitState.red, lambda item: attention_tile(item, big=True)),
-                          class_name="hb-grid-red", id="red-tiles")),
-        rx.cond(CockpitState.attention.length() > 0,
-                rx.el.div(rx.foreach(CockpitState.attention, lambda item: attention_tile(item)),
-                          class_name="hb-grid-attention", id="attention-tiles")),
-        rx.cond(CockpitState.pages > 1,
-                rx.text("page ", (CockpitState.page + 1).to_string(), " of ", CockpitState.pages.to_string(),
-                        size="2", color_scheme="gray")),
+    """Everything fits one screen: the grids share the tile area by rows (display/fit.py); greens recede below."""
+    return rx.fragment(
+        rx.cond((CockpitState.title != "") | (CockpitState.pages > 1),
+                rx.el.div(screen_title(), page_marker(), class_name="hb-wall-top")),
+        rx.cond(
+            (CockpitState.red.length() + CockpitState.attention.length()) > 0,
+            rx.el.div(
+                rx.cond(CockpitState.red.length() > 0,
+                        rx.el.div(rx.foreach(CockpitState.red, lambda item: attention_tile(item, big=True)),
+                                  class_name="hb-grid hb-grid-red " + CockpitState.red_grid, id="red-tiles")),
+                rx.cond(CockpitState.attention.length() > 0,
+                        rx.el.div(rx.foreach(CockpitState.attention, lambda item: attention_tile(item)),
+                                  class_name="hb-grid hb-grid-attention " + CockpitState.attention_grid,
+                                  id="attention-tiles")),
+                class_name=CockpitState.tiles_layout,
+                id="attention-area",
+            ),
+        ),
+        rx.cond(CockpitState.elsewhere.length() > 0, elsewhere_strip()),
         rx.cond(
             CockpitState.green_strip,
             green_strip(),
-            rx.el.div(rx.foreach(CockpitState.green, lambda item: green_tile(item)), class_name="hb-grid-green", id="green-tiles"),
+            rx.el.div(rx.foreach(CockpitState.green, lambda item: green_tile(item)), class_name="hb-grid-green",
+                      id="green-tiles"),
         ),
-        spacing="4",
-        width="100%",
     )
 
 
 @page(route="/", title="Heartbeat — cockpit",
          on_load=[CockpitState.open_page, OperatorState.probe_operator, CockpitState.run_loop])
 def cockpit() -> rx.Component:
-    return rx.vstack(
+    """One screen, never scrolled: header, banners, then the wall takes what is left of the viewport."""
+    return rx.el.div(
         rx.cond(~CockpitState.kiosk, live_header()),
-        rx.box(banners(), padding="0.75rem 2rem 0 2rem", width="100%"),
-        rx.box(
+        rx.box(banners(), padding="0.75rem 2rem 0 2rem", width="100%", flex="none"),
+        rx.cond(CockpitState.watchlist_problem != "",
+                rx.box(rx.callout(CockpitState.watchlist_problem, icon="info", color_scheme="gray", size="1"),
+                       padding="0.5rem 2rem 0 2rem", width="100%", flex="none", id="watchlist-problem")),
+        rx.el.div(
             rx.cond(
-                CockpitState.total > 0,
+                (CockpitState.total > 0) | (CockpitState.title != ""),
                 wall(),
                 rx.cond(CockpitState.loaded, no_metrics(), rx.spinner(size="3")),
             ),
@@ -170,11 +225,7 @@ def cockpit() -> rx.Component:
                 rx.cond(CockpitState.dim, "hb-wall hb-dim", "hb-wall"),
             )
             + " hb-shift-" + CockpitState.shift.to_string(),
-            padding="1.25rem 2rem",
-            width="100%",
             id="wall",
         ),
-        spacing="0",
-        min_height="100vh",
-        width="100%",
+        class_name="hb-screen",
     )

@@ -11,6 +11,7 @@ from heartbeat_app.components.shell import app_shell
 from heartbeat_app.pages.route import page
 from heartbeat_app.state.detail import DetailState
 from heartbeat_app.state.shell import ShellState
+from heartbeat_app.state.stars import StarState
 
 STATUS_SCHEME = {"red": "red", "amber": "amber", "green": "grass", "no_data": "gray", "error": "purple"}
 # Freshness has its own scale and its own look (the cockpit's chip, with a clock), so a stale
@@ -74,6 +75,18 @@ def _meta(icon: str, *children, **props) -> rx.Component:
     )
 
 
+def _star_button() -> rx.Component:
+    """Star this metric into this browser's own list (``/?watchlist=starred``); nothing goes to the server."""
+    starred = StarState.starred_list.contains(DetailState.requested_id)
+    return rx.button(
+        rx.cond(starred, rx.icon("star", size=20, fill="currentColor"), rx.icon("star", size=20)),
+        rx.cond(starred, "starred", "star"),
+        on_click=StarState.toggle_star(DetailState.requested_id),
+        variant=rx.cond(starred, "solid", "soft"), color_scheme="amber", size="3", id="star-button",
+        data_starred=rx.cond(starred, "yes", "no"),
+    )
+
+
 def _identity() -> rx.Component:
     """Left of the header: the way back, the name, status, freshness and verification, who and when."""
     return rx.vstack(
@@ -90,6 +103,7 @@ def _identity() -> rx.Component:
                 rx.badge(rx.icon("shield-question", size=20), "unverified", color_scheme="orange",
                          variant="soft", size="3", font_size="1.15rem", id="detail-verification"),
             ),
+            _star_button(),
             spacing="3",
             align="center",
             wrap="wrap",

@@ -22,7 +22,7 @@ import reflex as rx
 
 from engine import runtime
 from engine.alerts import silences
-from engine.read import jobs, screens
+from engine.read import jobs, screens, watchlists
 from engine.read.cards import metric_cards
 from engine.read.evidence import first_cuts
 from heartbeat_app import sessions
@@ -32,6 +32,7 @@ from heartbeat_app.display import last_wall as last_wall_display
 from heartbeat_app.state import last_wall
 from heartbeat_app.state.shared_snapshot import SnapshotCache
 from heartbeat_app.state.shell import ShellState
+from heartbeat_app.state.stars import StarState, starred_ids
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,32 @@ DISCONNECT_CHECK_SECONDS = 1.0  # how often a sleeping loop looks whether its ta
 PIXEL_SHIFT_PHASES = 4
 
 
-def _snapshot(page: int) -> dict:
-    """Everything a tick shows, read in a worker thread (the event loop never blocks on the database)."""
+def _watchlist(engine, name: str, starred: tuple[str, ...]) -> tuple[watchlists.Watchlist | None, str]:
+    """The watchlist a screen asked for, and what to say when there is none by that name."""
+    if not name:
+        return None, ""
+    if name == "starred":
+        if not starred:
+            return None, "No starred metrics in this browser yet: star a metric on its page. Showing the whole wall."
+        return watchlists.Watchlist("starred", "Starred", starred, (), ()), ""
+    found = watchlists.get(engine, name)
+    if found is None:
+        return None, f"No watchlist named {name[:64]!r}: showing the whole wall."
+    return found, ""
+
+
+def _snapshot(page: int, watchlist: str = "", starred: tuple[str, ...] = ()) -> dict:
+    """Everything a tick shows, read in a worker thread (the event loop never blocks on the database).
+
+    On a watchlist screen the board holds the watchlist's metrics, and the reds outside it as "elsewhere".
+    """
     rt = runtime.get()
     tz = ZoneInfo(rt.settings.timezone)
     now = datetime.now(timezone.utc)
     engine = rt.db.engine()
-    cards = metric_cards(engine, now)
+    all_cards = metric_cards(engine, now)
+    chosen, problem = _watchlist(engine, watchlist, starred)
+    cards, outside = watchlists.split(chosen, all_cards) if chosen else (all_cards, [])
     try:
         marks = silences.marks(engine, now)
     except Exception:  # alert marks are a decoration: a failure must not blank the wall
@@ -58,14 +78,19 @@ def _snapshot(page: int) -> dict:
     except Exception:  # the cut links are a decoration too
         log.warning("reading the audit cut registry failed", exc_info=True)
         cuts = {}
-    board = tiles.board(cards, tz, now, page, marks, cuts)
+    board = tiles.board(cards, tz, now, page, marks, cuts, elsewhere=outside)
     last = jobs.last_successful_refresh(engine)
     snap = cockpit.snapshot(board, last, jobs.active_job(engine), now, tz,
                             frozen_after=rt.settings.frozen_after, night=rt.settings.night_dim,
                             interval=rt.settings.tv_refresh_seconds)
-    # Kept for an outage: a tab opened while the database is down shows these values (state/last_wall.py).
-    last_wall.keep(rt.settings.data_dir, lambda: [tiles.board(cards, tz, now, p, marks, cuts) for p in range(board.pages)],
-                   last, now, rt.settings.tv_refresh_seconds)
+    snap["title"] = chosen.screen_title if chosen else ""
+    snap["watchlist_problem"] = problem
+    if chosen is None:
+        # Kept for an outage: a tab opened while the database is down shows these values (state/last_wall.py).
+        # Only the whole wall is kept: a team screen in an outage shows it too (better than nothing).
+        last_wall.keep(rt.settings.data_dir,
+                       lambda: [tiles.board(cards, tz, now, p, marks, cuts) for p in range(board.pages)],
+                       last, now, rt.settings.tv_refresh_seconds)
     return snap
 
 
@@ -83,14 +108,16 @@ def _kept_snapshot(page: int) -> dict | None:
 # Every tab ticks on the same wall-clock grid (multiples of the interval, next_tick_in), so the tabs of a worker
 # tick together and share one read and one board (shared_snapshot). A read at most SHARE_SECONDS old is shared:
 # long enough for a whole fleet's tick to land on it, short enough that a change is on every screen within one
-# interval (plus delivery) of being written.
+# interval (plus delivery) of being written. The key is (page, watchlist, starred ids): screens of one
+# watchlist share theirs.
 SHARE_SECONDS = 3.0
-_shared = SnapshotCache(lambda page: _snapshot(page))
+_shared = SnapshotCache(lambda key: _snapshot(*key))
 
 
-def _shared_snapshot(page: int, fresh: bool = False) -> dict:
+def _shared_snapshot(page: int, fresh: bool = False, watchlist: str = "", starred: tuple[str, ...] = ()) -> dict:
     """A new tab's first tick reads afresh (and refreshes the shared copy); later ticks share."""
-    return _shared.get(page, 0.0 if fresh else min(SHARE_SECONDS, runtime.get().settings.tv_refresh_seconds / 2))
+    key = (page, watchlist, starred if watchlist == "starred" else ())
+    return _shared.get(key, 0.0 if fresh else min(SHARE_SECONDS, runtime.get().settings.tv_refresh_seconds / 2))
 
 
 def next_tick_in(interval: float, now: float | None = None) -> float:
@@ -128,10 +155,17 @@ def screen_id(client_token: str) -> str:
     return "scr_" + hmac.new(_shared_screen_key(), client_token.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None) -> None:
+def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None, watchlist: str = "") -> None:
     rt = runtime.get()
     screens.beat(rt.db.engine(), screen_id, path=path, kiosk=kiosk, user_agent=user_agent,
-                 expire_after=rt.settings.screen_expiry)
+                 expire_after=rt.settings.screen_expiry, watchlist=watchlist or None)
+
+
+def screen_query(url: str) -> tuple[bool, str]:
+    """(kiosk mode, watchlist name) from a cockpit address such as ``/?watchlist=aml-team&kiosk=1``."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    return (query.get("kiosk", ["0"])[0] in ("1", "true", "yes"),
+            query.get("watchlist", [""])[0].strip().lower()[:64])
 
 
 class CockpitState(ShellState):
@@ -140,7 +174,15 @@ class CockpitState(ShellState):
     red: list[dict[str, str]] = []
     attention: list[dict[str, str]] = []
     green: list[dict[str, str]] = []
+    elsewhere: list[dict[str, str]] = []
     green_strip: bool = False
+    red_grid: str = ""
+    attention_grid: str = ""
+    tiles_layout: str = "hb-tiles"
+    shown_page: int = 0  # the page on screen (``page`` is the one the next tick reads)
+    watchlist: str = ""  # ?watchlist=<name>: that team's wall ("" the whole wall; "starred" this browser's stars)
+    title: str = ""
+    watchlist_problem: str = ""
     page: int = 0
     pages: int = 1
     loaded: bool = False
@@ -161,16 +203,26 @@ class CockpitState(ShellState):
     def total(self) -> int:
         return len(self.red) + len(self.attention) + len(self.green)
 
+    def _read_query(self) -> None:
+        """Kiosk mode and the watchlist come from the tab's address (the loop reads them too: its first tick
+        may run before ``open_page``'s changes reach it, and a TV must not show the whole wall meanwhile)."""
+        kiosk, watchlist = screen_query(str(self.router.url))
+        if (self.kiosk, self.watchlist) != (kiosk, watchlist):
+            self.kiosk, self.watchlist = kiosk, watchlist
+
     @rx.event
     def open_page(self):
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(self.router.url)).query)
-        self.kiosk = query.get("kiosk", ["0"])[0] in ("1", "true", "yes")
+        self._read_query()
 
     def _apply(self, snap: dict) -> None:
         board: tiles.Board = snap["board"]
         # Assign only what changed: a refresh of an unchanged wall sends a few bytes.
         for name, value in (("red", board.red), ("attention", board.attention), ("green", board.green),
-                            ("green_strip", board.green_strip), ("pages", board.pages),
+                            ("elsewhere", board.elsewhere), ("green_strip", board.green_strip),
+                            ("red_grid", board.red_grid), ("attention_grid", board.attention_grid),
+                            ("tiles_layout", board.tiles_layout), ("shown_page", board.page),
+                            ("title", snap.get("title", "")), ("watchlist_problem", snap.get("watchlist_problem", "")),
+                            ("pages", board.pages),
                             ("clock", snap["clock"]), ("last_refresh", snap["last_refresh"]),
                             ("frozen", snap["frozen"]), ("dim", snap["dim"]), ("job", snap["job"])):
             if getattr(self, name) != value:
@@ -185,15 +237,17 @@ class CockpitState(ShellState):
         ticks = 0
         while True:
             async with self:
-                page, kiosk = self.page, self.kiosk
+                self._read_query()
+                page, kiosk, watchlist = self.page, self.kiosk, self.watchlist
+                starred = starred_ids((await self.get_state(StarState)).starred) if watchlist == "starred" else ()
                 token = self.router.session.client_token
                 screen = screen_id(token)
                 path = urllib.parse.urlsplit(str(self.router.url)).path or "/"
                 user_agent = self.router.headers.user_agent
             interval = 30.0
             try:
-                snap = await asyncio.to_thread(_shared_snapshot, page, ticks == 0)
-                await asyncio.to_thread(_beat, screen, path, kiosk, user_agent)
+                snap = await asyncio.to_thread(_shared_snapshot, page, ticks == 0, watchlist, starred)
+                await asyncio.to_thread(_beat, screen, path, kiosk, user_agent, watchlist)
                 interval = snap["interval"]
                 async with self:
                     self._apply(snap)

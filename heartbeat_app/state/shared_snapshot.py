@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Callable, Hashable
 
 
 class SnapshotCache:
     """``get(page, max_age)``: the snapshot of ``page`` computed less than ``max_age`` seconds ago, or a new one."""
 
-    def __init__(self, compute: Callable[[int], dict], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, compute: Callable[[Hashable], dict], clock: Callable[[], float] = time.monotonic) -> None:
         self.compute = compute
         self.clock = clock
         self._lock = threading.Lock()
-        self._key_locks: dict[int, threading.Lock] = {}
-        self._cached: dict[int, tuple[float, dict]] = {}
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._cached: dict[Hashable, tuple[float, dict]] = {}
 
-    def get(self, page: int, max_age: float) -> dict:
+    def get(self, page: Hashable, max_age: float) -> dict:
         with self._lock:
             key_lock = self._key_locks.setdefault(page, threading.Lock())
         with key_lock:  # one read per page at a time: the other tabs wait for it and share it

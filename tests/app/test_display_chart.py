@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from heartbeat_app.display import chart
 from tests.app.cards import TODAY, card, due, red
 
@@ -54,3 +56,33 @@ def test_a_duration_axis_ticks_in_clock_steps():
     history = tuple((TODAY - timedelta(days=i), 60.0 * i) for i in range(60))
     ticks = chart.figure(card(unit="seconds", history=history), TODAY)["layout"]["yaxis"]["tickvals"]
     assert all(t % 60 == 0 for t in ticks)
+
+
+def _paced(**changes):
+    """The card with a target of 99 % due in 30 days, its pace judged from its own 30-day history."""
+    from engine.read.pace import pace
+
+    base = card(target_value=99.0, target_due_date=due(30), **changes)
+    judged = pace(direction=base.direction, target=99.0, due=due(30), today=TODAY, current=base.value,
+                  start=(TODAY - timedelta(days=20), 95.0), history=base.history, unit=base.unit)
+    return card(target_value=99.0, target_due_date=due(30), pace=judged, **changes)
+
+
+def test_a_target_with_a_pace_draws_the_pace_line_and_the_trend_to_the_due_date():
+    paced = _paced()
+    traces = _named(chart.figure(paced, TODAY))
+    line = traces[f"pace line from {TODAY - timedelta(days=20):%d %b}"]
+    assert line["x"] == [(TODAY - timedelta(days=20)).isoformat(), due(30).isoformat()]
+    assert line["y"] == [95.0, 99.0] and line["line"]["color"] == chart.GREEN
+    [trend] = [t for name, t in traces.items() if name.startswith("trend → ")]
+    # Over the 28 days it was fitted on, then on to the due date.
+    assert trend["x"] == [(TODAY - timedelta(days=27)).isoformat(), TODAY.isoformat(), due(30).isoformat()]
+    assert trend["y"][1:] == [paced.pace.trend_now, paced.pace.projected]
+    assert trend["y"][0] == pytest.approx(paced.pace.trend_now - 27 * paced.pace.slope_per_day)
+    assert trend["line"]["color"] == chart.PACE_COLOUR[paced.pace.state.value]
+    assert f"({paced.pace.label})" in next(name for name in traces if name.startswith("trend → "))
+
+
+def test_no_pace_no_pace_lines():
+    names = _named(chart.figure(card(target_value=99.0, target_due_date=due(30)), TODAY))
+    assert not [n for n in names if n.startswith(("pace line", "trend →"))]

@@ -49,10 +49,26 @@ def test_the_board_orders_red_then_amber_error_no_data_and_names_within():
     assert [t["name"] for t in board.green] == ["Green"] and not board.green_strip
 
 
-def test_alert_marks_read_as_words():
-    assert tiles.alert_mark({"firing": {}}, UTC, NOW) == "🔔 alert sent"
-    assert tiles.alert_mark({"acknowledged": {"by": "ana"}}, UTC, NOW) == "✓ acknowledged by ana"
-    assert tiles.alert_mark(None, UTC, NOW) == ""
+def test_alert_marks_read_as_words_with_an_icon_kind_and_no_emoji():
+    assert tiles.alert_mark({"firing": {}}, UTC, NOW) == ("firing", "alert sent")
+    assert tiles.alert_mark({"acknowledged": {"by": "ana"}}, UTC, NOW) == ("acknowledged", "acknowledged by ana")
+    assert tiles.alert_mark(None, UTC, NOW) == ("", "")
+    t = tiles.tile(red(), UTC, NOW, {"silenced": {"until": NOW}})
+    assert (t["mark_kind"], t["mark"]) == ("silenced", "silenced until 12:00")
+
+
+# Pictographs a TV's browser without emoji fonts draws as empty boxes (the icon set draws them instead).
+EMOJI = re.compile("[\u2190-\u21ff\u2300-\u23ff\u25a0-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f]")
+ARROWS = set("←→↑↓")  # plain arrows are in every text font
+
+
+def test_the_ui_shows_no_emoji():
+    ui = Path(__file__).resolve().parents[2] / "heartbeat_app"
+    found = [f"{path.relative_to(ui)}:{n}: {line.strip()}"
+             for path in ui.rglob("*.py") for n, line in enumerate(path.read_text().splitlines(), 1)
+             if not line.strip().startswith("#") and not line.strip().startswith('"""')
+             and any(ch not in ARROWS for ch in EMOJI.findall(line))]
+    assert found == []
 
 
 def test_frozen_banner_only_after_the_limit():

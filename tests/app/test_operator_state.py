@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import reflex as rx
@@ -24,6 +25,7 @@ from heartbeat_app.state import operator
 from heartbeat_app.state.detail import DetailState
 from heartbeat_app.state.operator import OperatorState
 from tests.conftest import app_environ
+from tests.support.factories import add_values
 
 METRIC = "operator_mode_metric"
 TOKEN = "state-test-operator-token"
@@ -148,3 +150,17 @@ def test_five_wrong_tokens_lock_the_connection_out_even_for_the_right_one(monkey
     _call(page, "unlock", {"token": TOKEN})
     assert page.operator is False
     assert "Too many wrong operator tokens" in page.operator_message
+
+
+def test_a_target_and_due_date_set_in_the_app_land_in_the_trail_and_the_pace_shows(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    add_values(metric, METRIC, {back: 90.0 + 0.2 * (29 - back) for back in range(29, -1, -1)})  # 95.8 today, rising
+    due = (datetime.now(timezone.utc).date() + timedelta(days=20)).isoformat()
+    form = {"norm_value": "95", "alert_value": "90", "target_value": "99", "target_due_date": due}
+    _call(page, "save_thresholds", {**form, "target_value": "98"}, "")  # no token: refused, nothing written
+    assert page.operator_message == operator.NO_TOKEN and _trail(metric) == []
+    _call(page, "save_thresholds", form, TOKEN)
+    assert page.thresholds_message == "" and sorted(_trail(metric)) == ["target_due_date", "target_value"]
+    # 95.8 + 0.2 × 16 = 99: on pace, meeting the target in 16 days, named on the page under the lines.
+    meets = datetime.now(timezone.utc).date() + timedelta(days=16)
+    assert page.header["pace"].startswith(f"on pace · trend meets the target around {meets:%d %b %Y}")

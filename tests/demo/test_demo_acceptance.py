@@ -10,8 +10,10 @@ after the first refresh).
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -129,6 +131,17 @@ def test_the_receiver_got_exactly_those_messages_once_each(demo_alerts):
     assert len(demo_alerts.sent) == len(INCIDENT_MESSAGES) + len(STOPPED_SOURCES)
     collateral = [b for b in demo_alerts.sent if "collateral_covered_by_company" in str(b)]
     assert len(collateral) == 1 and "clients_in_collateral_arrears_60d" in str(collateral[0])
+
+
+def test_the_collateral_message_says_how_long_the_history_shows_it_red(demo_alerts):
+    """Not "Bad since" the minute the demo started: the count has been red since its first client passed
+    60 days unpaid, weeks ago, and the message says so per metric (issue #15)."""
+    [collateral] = [b for b in demo_alerts.sent if "collateral_covered_by_company" in str(b)]
+    said = collateral["blocks"][1]["text"]["text"]
+    assert "Bad since" not in said
+    found = re.search(r"Clients in collateral arrears over 60 days .*; red since (\d{4}-\d{2}-\d{2}) \((\d+) days", said)
+    assert found, said
+    assert int(found.group(2)) >= 30 and date.fromisoformat(found.group(1)) <= date.today() - timedelta(days=29)
 
 
 def test_stale_sources_hold_back_their_lag_alerts(demo_alerts):

@@ -6,15 +6,17 @@ sees without HTTP in between: which tile comes first, its colour, the line it cr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from engine.contract import Freshness, Status
 from engine.core.db import Database
+from engine.metrics import edits
 from engine.read.cards import MetricCard, metric_cards
+from engine.read.pace import PaceState
 from tests.support.databases import scratch_database
-from tests.support.factories import MetricFolder, add_value, set_registry
+from tests.support.factories import MetricFolder, add_value, add_values, set_registry
 
 NO_LINES = {"norm": None, "alert": None}
 
@@ -147,3 +149,38 @@ def test_the_sparkline_holds_the_last_days_oldest_first(db, folder):
     assert [value for _, value in card.history] == [106.0, 105.0, 104.0, 103.0, 102.0, 101.0, 100.0]
     assert card.history[-1][0] == datetime.now(timezone.utc).date()
     assert metric_cards(db.engine(), history_days=0)[0].history == ()
+
+
+def test_a_targeted_metric_carries_its_pace_from_the_start_of_the_quarter(db, folder):
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    today, quarter = now.date(), date(2026, 10, 1)
+    folder.write("clients", name="Active clients", unit="count", norm=None, alert=None, target="300",
+                 target_due_date=(today + timedelta(days=30)).isoformat())
+    folder.write("no_target", name="No target")
+    folder.sync(db)
+    # +2 a day since mid-September: 100 on 1 October, 200 today, 260 projected on the due date → behind.
+    add_values(db, "clients", {back: 100 + 2 * ((today - quarter).days - back) for back in range(65, -1, -1)},
+               today=today)
+    add_value(db, "no_target", 97, day=today)
+    for history_days in (30, 0):  # the wall's 30 days, and the alert evaluator's none: pace reads its own trend
+        [card] = metric_cards(db.engine(), now, history_days=history_days, ids=["clients"])
+        assert card.pace.state is PaceState.BEHIND
+        assert (card.pace.start_day, card.pace.start_value) == (quarter, 100)
+        assert card.pace.projected == pytest.approx(260)
+        assert card.pace.progress == pytest.approx(0.5)
+        assert card.status is Status.GREEN  # a target never colours the tile
+    assert metric_cards(db.engine(), now, ids=["no_target"])[0].pace is None
+
+
+def test_a_target_changed_during_the_quarter_starts_its_period_that_day(db, folder):
+    today = datetime.now(timezone.utc).date()
+    folder.write("clients", name="Active clients", unit="count", norm=None, alert=None, target="200",
+                 target_due_date=(today + timedelta(days=30)).isoformat())
+    folder.sync(db)
+    add_values(db, "clients", {back: 300 - 2 * back for back in range(20, -1, -1)})
+    edits.set_thresholds(db.engine(), "clients", actor="ops", today=today, target_value=400.0)
+    pace = _card(db, "clients").pace
+    assert (pace.start_day, pace.start_value) == (today, 300)
+    assert pace.progress == 0.0 and pace.expected_progress == 0.0
+    # 300 today, +2 a day: 360 in 30 days covers 60% of the way to 400 → off track.
+    assert pace.state is PaceState.OFF_TRACK

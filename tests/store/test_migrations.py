@@ -16,7 +16,7 @@ from tests.support.databases import scratch_database
 TABLES = {
     "metric_registry", "metric_history", "audit_cut_registry", "audit_cut_snapshot",
     "refresh_job", "registry_change", "source_sync", "scheduler_leader", "scheduler_run", "screen", "read_model_version", "alembic_version",
-    "alert_state", "alert_outbox", "alert_silence",
+    "alert_state", "alert_outbox", "alert_silence", "watchlist",
 }
 
 

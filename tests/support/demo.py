@@ -36,6 +36,7 @@ class LandedDemo:
 
     app: Database
     marts: str
+    prefix: str = ""  # of the source databases (their demo_meta says when the incidents began)
 
 
 @contextmanager
@@ -56,7 +57,7 @@ def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag:
             failed = {f"{o.source}.{o.schema}": o.error for o in outcomes if o.status != "succeeded"}
             assert not failed, failed
             registry.sync(app.engine(), METRICS_DIR)
-            yield LandedDemo(app, marts_db.app_database)
+            yield LandedDemo(app, marts_db.app_database, prefix)
     finally:
         for name in report.databases.values():
             server.drop_database(name)

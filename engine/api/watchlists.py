@@ -1,0 +1,57 @@
+"""REST routes of the watchlists: which metrics a team's screen shows (reads open, writes need the operator token)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api.deps import Json, require_operator, require_reader, runtime_of
+from engine.read import watchlists
+
+router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
+
+WatchlistName = Annotated[str, Path(pattern=watchlists.NAME_PATTERN, max_length=63,
+                                    description="the watchlist's name (a slug, as in /?watchlist=<name>)")]
+Entries = Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_length=watchlists.MAX_ITEMS)]
+
+
+class WatchlistBody(BaseModel):
+    """A whole watchlist: at least one of metrics, tags, owners. PUT replaces what was there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str | None, Field(max_length=watchlists.MAX_TITLE)] = None
+    metrics: Entries = []
+    tags: Entries = []
+    owners: Entries = []
+
+
+@router.get("/watchlists", response_class=Json, tags=["watchlists"], summary="Every watchlist")
+def list_watchlists(request: Request) -> Json:
+    return Json({"watchlists": [w.as_json() for w in watchlists.listed(runtime_of(request).db.engine())]})
+
+
+@router.get("/watchlists/{name}", response_class=Json, tags=["watchlists"], summary="One watchlist")
+def get_watchlist(request: Request, name: WatchlistName) -> Json:
+    found = watchlists.get(runtime_of(request).db.engine(), name)
+    if found is None:
+        raise watchlists.WatchlistNotFound(f"no watchlist {name!r}")
+    return Json({**found.as_json(), "changes": watchlists.changes(runtime_of(request).db.engine(), name)})
+
+
+@router.put("/watchlists/{name}", response_class=Json, tags=["operator"],
+            summary="Create or replace a watchlist (operator token)")
+def put_watchlist(request: Request, name: WatchlistName, body: WatchlistBody,
+                  actor: str = Depends(require_operator)) -> Json:
+    checked = watchlists.checked(name, title=body.title, metrics=body.metrics, tags=body.tags, owners=body.owners)
+    saved, created = watchlists.save(runtime_of(request).db.engine(), checked, actor=actor)
+    return Json({"created": created, "watchlist": saved.as_json()}, status_code=201 if created else 200)
+
+
+@router.delete("/watchlists/{name}", response_class=Json, tags=["operator"],
+               summary="Delete a watchlist (operator token); its screens fall back to the whole wall")
+def delete_watchlist(request: Request, name: WatchlistName, actor: str = Depends(require_operator)) -> Json:
+    watchlists.delete(runtime_of(request).db.engine(), name, actor=actor)
+    return Json({"deleted": name})
