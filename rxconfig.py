@@ -16,9 +16,12 @@ config = rx.Config(
     # refuses every other Origin on the websocket handshake and on /api.
     cors_allowed_origins=list(_settings.allowed_origins),
     show_built_with_reflex=False,
-    # Tab states live in memory only (no pickle per tab on disk, which outsiders could fill); a closed tab's
-    # state is released within seconds (heartbeat_app.sessions); this expiry is only the backstop.
-    state_manager_mode="memory",
+    # One worker: tab states live in memory only (no pickle per tab on disk, which outsiders could fill); a
+    # closed tab's state is released within seconds (heartbeat_app.sessions); this expiry is only the backstop.
+    # Several workers (HEARTBEAT_REDIS_URL): Reflex's own Redis state manager, so any worker serves any tab
+    # and a tab whose worker died reconnects to another (docs/operations.md).
+    state_manager_mode="redis" if _settings.redis_url else "memory",
+    redis_url=_settings.redis_url,
     redis_token_expiration=15 * 60,
     # A TV on a wall: dark unless the viewer switches.
     default_color_mode="dark",

@@ -44,6 +44,7 @@ LAYERS: dict[str, set[str]] = {
     # The UI, by role: pure display below state, components above state, pages on top.
     "heartbeat_app.display": {"engine.audit.kinds", "engine.contract", "engine.core", "engine.read"},
     "heartbeat_app.sessions": set(),
+    "heartbeat_app.launch": set(),
     "heartbeat_app.app": {"engine.api", "engine.runtime", "heartbeat_app.sessions"},
     "heartbeat_app.state": {"heartbeat_app.app", "heartbeat_app.sessions", "heartbeat_app.display", "engine.read",
                             "engine.runtime", "engine.refresh", "engine.metrics.edits", "engine.audit.read",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
@@ -36,7 +37,9 @@ def get_health(request: Request) -> JSONResponse:
 def health(rt: Runtime) -> tuple[bool, dict]:
     """Whether the app can serve: database reachable, migrated; plus scheduler and refresh age."""
     head = migrations.head_revision()
-    body: dict = {"version": VERSION, "database": "unreachable", "migrations": {"head": head, "current": None}}
+    # worker_pid: which of several app workers answered (behind one port, or a balancer).
+    body: dict = {"version": VERSION, "worker_pid": os.getpid(), "database": "unreachable",
+                  "migrations": {"head": head, "current": None}}
     try:
         engine = rt.db.engine()
         with engine.connect() as conn:

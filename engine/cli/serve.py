@@ -21,11 +21,17 @@ def cmd_db_upgrade(rt: Runtime, args: argparse.Namespace) -> int:
 def cmd_serve(rt: Runtime, args: argparse.Namespace) -> int:
     from engine.runtime import server  # starting a web server pulls in more than the other commands need
 
+    workers = getattr(args, "workers", 1)
+    scheduler = not getattr(args, "no_scheduler", False)
+    server.check_workers(rt, workers)  # before anything else: a refusal changes nothing
     revision = upgrade(rt)
     where = "embedded PostgreSQL in " + str(rt.settings.data_dir / "pg") if rt.settings.embedded else "configured database"
     console.print(f"[green]✓[/] {where}, schema at {revision}")
-    console.print(f"[bold]Heartbeat[/] starting on [link]http://localhost:{rt.settings.port}[/] (Ctrl+C stops it)")
-    return server.serve(rt)
+    shape = f"{workers} worker{'s' if workers > 1 else ''}" + (", Redis-shared tabs" if rt.settings.redis_url else "")
+    shape += "" if scheduler else ", no scheduler (a separate `heartbeat scheduler` runs it)"
+    console.print(f"[bold]Heartbeat[/] starting on [link]http://localhost:{rt.settings.port}[/] ({shape}; "
+                  "Ctrl+C stops it)")
+    return server.serve(rt, workers=workers, scheduler=scheduler)
 
 
 def cmd_demo(rt: Runtime, args: argparse.Namespace) -> int:
@@ -88,13 +94,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Apply migrations, then serve Heartbeat in production mode on HEARTBEAT_PORT.",
         formatter_class=Formatter,
     )
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="app worker processes on the one port (default 1); more than 1 needs "
+                       "HEARTBEAT_REDIS_URL, where the workers share the tabs' state")
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="run no scheduler in the app (a separate `heartbeat scheduler` process runs it)")
     serve.set_defaults(handler=cmd_serve)
 
     sched = commands.add_parser(
         "scheduler", help="run the scheduler on its own (for deployments that separate it from the app)",
         description="Run the hourly refresh and daily jobs in this process, and send the alerts they queue. "
         "Exactly one process leads across every app and scheduler process; the others stand by and take over "
-        "if the leader dies. Set HEARTBEAT_SCHEDULER=off on the app when this runs it.",
+        "if the leader dies (within one lease, engine/refresh/scheduler.py). Start the app with `heartbeat serve "
+        "--no-scheduler` (or HEARTBEAT_SCHEDULER=off) when this runs it.",
         formatter_class=Formatter,
     )
     sched.set_defaults(handler=cmd_scheduler)

@@ -133,6 +133,15 @@ def _origins(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _redis_url(raw: str) -> str | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must be a Redis URL starting with redis://, rediss:// or unix://")
+    return text
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -263,6 +272,13 @@ SETTINGS: tuple[Setting, ...] = (
         _on_off, "use on or off",
     ),
     Setting(
+        "redis_url", "HEARTBEAT_REDIS_URL", "",
+        "Redis URL (e.g. redis://localhost:6379/0) where the app's workers keep the tabs' state, so several "
+        "workers (`heartbeat serve --workers N`, or several hosts) serve one wall and a tab moves between them. "
+        "Unset: one worker keeps the tabs' state in its memory.",
+        _redis_url, "use redis://host:6379/0 or leave it unset", secret=True,
+    ),
+    Setting(
         "schedule_refresh", "HEARTBEAT_SCHEDULE_REFRESH", "17 * * * *",
         "When the refresh job (ingest + compute of every metric) runs; cron, UTC.",
         _cron, "use a 5-field cron expression such as '17 * * * *'",
@@ -354,6 +370,7 @@ class Settings:
     frozen_after: float
     night_dim: tuple[int, int] | None
     scheduler: bool
+    redis_url: str | None = field(repr=False)
     schedule_refresh: str
     schedule_benchmarks: str
     schedule_segments: str

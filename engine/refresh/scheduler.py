@@ -31,7 +31,11 @@ from engine.refresh import RefreshRequest
 log = logging.getLogger(__name__)
 
 LEADER_KEY = 0x4842_5343  # "HBSC"
-FOLLOW_SECONDS = 10.0  # how often a follower tries to take over, and the leader beats
+# The lease: how often a follower tries to take over, and the leader beats. A killed leader's lock frees at
+# once (its connection closes), so a standby leads within one lease; a vanished host's within one lease plus
+# KEEPALIVE_SECONDS (the server's keepalive ends the dead session).
+FOLLOW_SECONDS = 10.0
+KEEPALIVE_SECONDS = 11.0  # tcp_keepalives_idle 5 + interval 2 × count 3
 MISFIRE_GRACE_SECONDS = 6 * 3600
 
 
@@ -121,8 +125,13 @@ class Scheduler:
 
     def _try_lead(self) -> bool:
         try:
-            conn = psycopg.connect(self.db.dsn(), autocommit=True, connect_timeout=10)
-        except psycopg.OperationalError:
+            # Keepalives both ways: a leader whose host vanishes (no FIN, unlike a killed process) loses the
+            # lock within ~KEEPALIVE_SECONDS, and a leader cut off from the server notices it as quickly.
+            conn = psycopg.connect(self.db.dsn(), autocommit=True, connect_timeout=10, keepalives=1,
+                                   keepalives_idle=5, keepalives_interval=2, keepalives_count=3)
+            conn.execute("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; "
+                         "SET tcp_keepalives_count = 3")
+        except psycopg.Error:
             return False
         if conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_KEY,)).fetchone()[0]:
             self._lock_conn = conn
@@ -219,6 +228,7 @@ def status(engine: Engine, jobs: list[ScheduledJob], now: datetime | None = None
             "pid": leader.pid, "host": leader.host, "since": leader.since, "heartbeat_at": leader.heartbeat_at,
             "alive": alive,
         },
+        "lease_seconds": FOLLOW_SECONDS,
         "jobs": [
             {
                 "id": job.id,

@@ -47,6 +47,35 @@ def reflex_environment(rt: Runtime, base: dict[str, str] | None = None) -> dict[
     return env
 
 
+class WorkersNeedRedis(HeartbeatError):
+    """More than one worker without a reachable Redis: the message says why, in one line."""
+
+
+def check_workers(rt: Runtime, workers: int) -> None:
+    """Refuse several workers without Redis (each would hold only its own tabs), or with a Redis that does
+    not answer."""
+    if workers < 1:
+        raise WorkersNeedRedis(f"--workers must be 1 or more (got {workers})")
+    if workers > 1 and not rt.settings.redis_url:
+        raise WorkersNeedRedis(
+            f"--workers {workers} needs HEARTBEAT_REDIS_URL: workers share the tabs' state through Redis, and "
+            "without it a tab that lands on another worker (or whose worker dies) loses its wall")
+    if rt.settings.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(rt.settings.redis_url, socket_connect_timeout=5, socket_timeout=5).ping()
+        except (redis.RedisError, OSError) as exc:
+            raise WorkersNeedRedis(f"Redis at HEARTBEAT_REDIS_URL does not answer ({type(exc).__name__}: "
+                                   f"{str(exc)[:120]}); start it or fix the URL") from None
+
+
+def worker_environment(rt: Runtime, workers: int) -> dict[str, str]:
+    """How many Granian workers Reflex starts (rxconfig.py turns on Reflex's Redis state manager when
+    HEARTBEAT_REDIS_URL is set; the child inherits it)."""
+    return {"GRANIAN_WORKERS": str(workers)}
+
+
 class PortInUse(HeartbeatError):
     """The app's port is taken; the message names the process holding it and the setting that moves it."""
 
@@ -103,16 +132,21 @@ def _die_with_parent() -> None:
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def serve(rt: Runtime) -> int:
-    """Serve Heartbeat in production mode until interrupted; returns the exit code."""
+def serve(rt: Runtime, *, workers: int = 1, scheduler: bool = True) -> int:
+    """Serve Heartbeat in production mode until interrupted; returns the exit code.
+
+    ``workers`` > 1 needs Redis (``workers.check``); ``scheduler=False`` leaves scheduling to a separate
+    ``heartbeat scheduler`` process."""
     check_port(rt.settings.port)
-    command = [
-        str(Path(sys.executable).parent / "reflex"), "run", "--env", "prod", "--single-port",
-        "--loglevel", "warning",
-    ]
+    env = reflex_environment(rt)
+    env.update(worker_environment(rt, workers))
+    if not scheduler:
+        env["HEARTBEAT_SCHEDULER"] = "off"
+    # Reflex's CLI, with Granian respawning a worker that died (heartbeat_app/launch.py).
+    command = [sys.executable, "-m", "heartbeat_app.launch", "run", "--env", "prod", "--single-port",
+               "--loglevel", "warning"]
     preexec = _die_with_parent if _LIBC is not None else None  # elsewhere the app's parent watch stops it
-    child = subprocess.Popen(command, cwd=ROOT, env=reflex_environment(rt), start_new_session=True,
-                             preexec_fn=preexec)
+    child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=preexec)
     supervisor = None
     if rt.db.embedded is not None:
         # This process started the embedded server, so it alone keeps it alive (see docs/decisions.md).

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
 import urllib.parse
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -104,24 +105,54 @@ def _kept_snapshot(page: int) -> dict | None:
                                       interval=settings.tv_refresh_seconds)
 
 
-# Tabs ticking within half an interval of each other share one read and one board (shared_snapshot);
-# the key is (page, watchlist, starred ids): screens of one watchlist share theirs.
+# Every tab ticks on the same wall-clock grid (multiples of the interval, next_tick_in), so the tabs of a worker
+# tick together and share one read and one board (shared_snapshot). A read at most SHARE_SECONDS old is shared:
+# long enough for a whole fleet's tick to land on it, short enough that a change is on every screen within one
+# interval (plus delivery) of being written. The key is (page, watchlist, starred ids): screens of one
+# watchlist share theirs.
+SHARE_SECONDS = 3.0
 _shared = SnapshotCache(lambda key: _snapshot(*key))
 
 
 def _shared_snapshot(page: int, fresh: bool = False, watchlist: str = "", starred: tuple[str, ...] = ()) -> dict:
     """A new tab's first tick reads afresh (and refreshes the shared copy); later ticks share."""
     key = (page, watchlist, starred if watchlist == "starred" else ())
-    return _shared.get(key, 0.0 if fresh else runtime.get().settings.tv_refresh_seconds / 2)
+    return _shared.get(key, 0.0 if fresh else min(SHARE_SECONDS, runtime.get().settings.tv_refresh_seconds / 2))
+
+
+def next_tick_in(interval: float, now: float | None = None) -> float:
+    """Seconds until the next multiple of ``interval`` on the wall clock (the same instant in every worker)."""
+    now = time.time() if now is None else now
+    return interval - (now % interval)
 
 
 # Screen ids are not Reflex client tokens (a client token opens that tab's session): a keyed hash of it,
-# with a key that never leaves this process. `GET /api/screens` lists these; they open nothing.
-_SCREEN_KEY = secrets.token_bytes(32)
+# with a key that never leaves the app. `GET /api/screens` lists these; they open nothing. Several workers
+# share one key through their Redis (first writer wins), so a tab that moves to another worker stays one screen.
+_SCREEN_KEY_NAME = "heartbeat:screen_key"
+_screen_key: bytes | None = None
+
+
+def _shared_screen_key() -> bytes:
+    global _screen_key
+    if _screen_key is None:
+        url = runtime.get().settings.redis_url
+        key = secrets.token_hex(32)
+        if url:
+            import redis
+
+            client = redis.Redis.from_url(url, socket_timeout=5)
+            try:
+                client.set(_SCREEN_KEY_NAME, key, nx=True)
+                key = client.get(_SCREEN_KEY_NAME).decode()
+            finally:
+                client.close()
+        _screen_key = key.encode()
+    return _screen_key
 
 
 def screen_id(client_token: str) -> str:
-    return "scr_" + hmac.new(_SCREEN_KEY, client_token.encode(), hashlib.sha256).hexdigest()[:24]
+    return "scr_" + hmac.new(_shared_screen_key(), client_token.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def _beat(screen_id: str, path: str, kiosk: bool, user_agent: str | None, watchlist: str = "") -> None:
@@ -234,7 +265,7 @@ class CockpitState(ShellState):
                 if self.pages > 1 and ticks % ROTATE_EVERY_TICKS == 0:
                     self.page = (self.page + 1) % self.pages
                 self.shift = (self.shift + 1) % PIXEL_SHIFT_PHASES
-            if not await _wait_connected(token, interval):
+            if not await _wait_connected(token, next_tick_in(interval)):
                 sessions.release(app, token)
                 return  # the tab is gone; a reconnect or reload starts a fresh loop (heartbeat_app.sessions frees it)
 

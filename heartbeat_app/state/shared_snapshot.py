@@ -1,10 +1,10 @@
 """One cockpit snapshot shared by every open tab, instead of one database read and one board per tab.
 
 Every tab's refresh loop asked the database for the whole wall and built its own tiles: 200 tabs meant 200
-reads per interval and 200 copies of the same board held in memory (~40 KB each). Tabs ticking within half a
-refresh interval of each other now get the same snapshot object (their states then hold references to the
-same tile lists); the wall is at most half an interval older than it was, and the read model only moves on a
-refresh job anyway. A failed read is never cached.
+reads per interval and 200 copies of the same board held in memory (~40 KB each). Tabs tick together on the
+wall clock (``heartbeat_app.state.cockpit.next_tick_in``) and those ticking within a few seconds of each other
+get the same snapshot object (their states then hold references to the same tile lists, with the memory state
+manager). A failed read is never cached.
 """
 
 from __future__ import annotations

@@ -39,3 +39,12 @@ def test_a_failed_read_is_not_cached():
     with pytest.raises(ConnectionError):
         cache.get(0, 15)
     assert cache.get(0, 15) == {"ok": True}
+
+
+def test_tabs_opened_at_different_moments_tick_at_the_same_wall_clock_instants():
+    from heartbeat_app.state.cockpit import next_tick_in
+
+    # Two tabs (or two workers) whose loops woke 7 s apart: both next wake at 120 s, then every 30 s.
+    for woke in (95.0, 102.0, 119.9):
+        assert woke + next_tick_in(30.0, woke) == pytest.approx(120.0)
+    assert next_tick_in(30.0, 120.0) == pytest.approx(30.0)  # on the grid: a whole interval, never 0

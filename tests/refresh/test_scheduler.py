@@ -90,3 +90,32 @@ def test_leader_uniqueness_across_processes_and_takeover_after_kill(app_db):
             if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=20)
+
+
+def test_one_leader_among_an_app_and_two_scheduler_processes(app_db):
+    """An app's in-process scheduler first, then two `heartbeat scheduler` processes: exactly one leads
+    throughout, and when the app stops, one of the processes takes over within one lease."""
+    app = Scheduler(app_db, [ScheduledJob("tick", "23 4 * * *", "test", lambda: "ok")])
+    app.start()
+    processes = []
+    try:
+        assert _wait(lambda: app.leading, 15)
+        processes = [_scheduler_process(app_db), _scheduler_process(app_db)]
+        deadline = time.monotonic() + sched.FOLLOW_SECONDS + 3  # every standby has tried at least once
+        while time.monotonic() < deadline:
+            assert app.leading and _leader_pid(app_db) == os.getpid()
+            time.sleep(1)
+        app.stop()
+        stopped = time.monotonic()
+        pids = {p.pid for p in processes}
+        assert _wait(lambda: _leader_pid(app_db) in pids, sched.FOLLOW_SECONDS + 5)
+        assert time.monotonic() - stopped <= sched.FOLLOW_SECONDS + 2
+        leader = _leader_pid(app_db)
+        time.sleep(sched.FOLLOW_SECONDS + 2)
+        assert _leader_pid(app_db) == leader  # the other process stands by
+    finally:
+        app.stop()
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=20)

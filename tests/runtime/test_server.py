@@ -124,3 +124,29 @@ def test_after_a_kill_9_of_serve_the_next_serve_joins_the_embedded_server_and_st
         if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _serve(db: Database, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HEARTBEAT_REDIS_URL": "", **app_environ(db, **extra), "HEARTBEAT_PORT": str(free_port()),
+           "COLUMNS": "400"}
+    return subprocess.run([str(Path(sys.executable).parent / "heartbeat"), "serve", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_several_workers_without_redis_are_refused_in_one_line_saying_why(db: Database):
+    done = _serve(db, "--workers", "2")
+    output = done.stdout + done.stderr
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert done.returncode == 1 and len(errors) == 1, output
+    assert "--workers 2 needs HEARTBEAT_REDIS_URL" in errors[0] and "share the tabs' state through Redis" in errors[0]
+    assert "Traceback" not in output and "starting on" not in output  # nothing was started
+
+
+def test_an_unreachable_redis_is_refused_before_anything_starts_without_its_password(db: Database):
+    dead = free_port()  # nothing listens there
+    done = _serve(db, "--workers", "2", HEARTBEAT_REDIS_URL=f"redis://:s3cr3t-pw@127.0.0.1:{dead}/0")
+    output = done.stdout + done.stderr
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert done.returncode == 1 and len(errors) == 1, output
+    assert "Redis at HEARTBEAT_REDIS_URL does not answer" in errors[0]
+    assert "s3cr3t-pw" not in output and "Traceback" not in output

@@ -25,8 +25,10 @@ def free_port() -> int:
 class RunningApp:
     """`heartbeat serve` in its own process group, with its output in a log file."""
 
-    def __init__(self, environ: dict[str, str], *, port: int | None = None, name: str = "app") -> None:
+    def __init__(self, environ: dict[str, str], *, port: int | None = None, name: str = "app",
+                 args: tuple[str, ...] = ()) -> None:
         self.port = port or free_port()
+        self.args = args  # e.g. ("--workers", "2", "--no-scheduler")
         # The compiled frontend embeds its server's port: two apps alive at once need two builds.
         environ = {"REFLEX_WEB_WORKDIR": str(ROOT / ".heartbeat" / "test" / f"web-{name}"), **environ}
         self.url = f"http://localhost:{self.port}"
@@ -40,7 +42,7 @@ class RunningApp:
         heartbeat = str(Path(sys.executable).parent / "heartbeat")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [heartbeat, "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                [heartbeat, "serve", *self.args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         self.wait_healthy(timeout)
