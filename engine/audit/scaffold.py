@@ -23,7 +23,7 @@ META = {{
     "title": "{title}",
     # order (required): its position on the page; unique per page.
     "order": {order},
-    # kind (required): bars, lines, funnel, histogram, table or heatmap — the shape compute returns.
+    # kind (required): timeseries, bars, funnel, histogram, table or heatmap — the shape compute returns.
     "kind": "table",
     # metrics (required): ids of the metrics this cut explains (their tiles link here), may be empty.
     "metrics": {metrics},

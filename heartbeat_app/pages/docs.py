@@ -16,12 +16,17 @@ from heartbeat_app.state.docs import CatalogState
 from heartbeat_app.state.shell import ShellState
 
 
+def _runbook_label(title: str) -> str:
+    label = title.removeprefix("Runbook: ")
+    return label[:1].upper() + label[1:]
+
+
 def _frame(content: rx.Component, pages: list[DocPage]) -> rx.Component:
     return docs_frame(
         content,
         [(p.title, p.route) for p in pages if not p.is_runbook],
         [(title, route) for route, title in CATALOGS.items()],
-        [(p.title, p.route) for p in pages if p.is_runbook],
+        [(_runbook_label(p.title), p.route) for p in pages if p.is_runbook],
     )
 
 

@@ -10,9 +10,8 @@ import pytest
 
 from engine.audit import registry as cut_registry
 from engine.core.db import Database
-from engine.metrics import compute
+from engine.metrics import compute, registry
 from engine.metrics.compute import ComputeContext
-from engine.metrics import registry
 from tests.support.demo import LandedDemo, landed_demo
 
 ROOT = Path(__file__).resolve().parents[2]
