@@ -39,7 +39,7 @@ LAYERS: dict[str, set[str]] = {
     "engine.cli": {"engine.audit", "engine.runtime", "engine.demo", "engine.refresh", "engine.alerts",
                    "engine.metrics", "engine.ingest", "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
     # /docs beyond docs/*.md: references generated from the declarations, catalogues from the registries.
-    "engine.docs": {"engine.api", "engine.cli", "engine.audit.read", "engine.read", "engine.sources", "engine.core",
+    "engine.docs": {"engine.mcp", "engine.api", "engine.cli", "engine.audit.read", "engine.read", "engine.sources", "engine.core",
                     "engine.contract"},
     # The UI, by role: pure display below state, components above state, pages on top.
     "heartbeat_app.display": {"engine.audit.kinds", "engine.contract", "engine.core", "engine.read"},

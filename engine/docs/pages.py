@@ -2,7 +2,7 @@
 the declarations appended to the hand-written page it belongs to (which becomes its introduction).
 
 ``configuration`` gets the settings declaration, ``cli`` the command's parser, ``api`` the app's
-OpenAPI document. The catalogues (metrics, cuts, sources) read the database, so they are built per
+OpenAPI document, ``mcp`` the MCP server's tools (once there is one). The catalogues (metrics, cuts, sources) read the database, so they are built per
 request (``engine.docs.catalogs``); ``CATALOGS`` names their routes.
 """
 
@@ -34,7 +34,14 @@ def _api() -> str:
     return api_reference()
 
 
-GENERATED: dict[str, Callable[[], str]] = {"configuration": _settings, "cli": _cli, "api": _api}
+def _mcp() -> str:
+    from engine.docs.mcp_ref import mcp_reference
+
+    return mcp_reference()
+
+
+# slug → the reference appended to that hand-written page (when the page exists and there is something to list).
+GENERATED: dict[str, Callable[[], str]] = {"configuration": _settings, "cli": _cli, "api": _api, "mcp": _mcp}
 # route → title of the catalogues generated per request from the registries.
 CATALOGS: dict[str, str] = {
     "/docs/metrics/catalog": "Metric catalogue",
@@ -72,7 +79,8 @@ def load_docs(folder: Path = DOCS_DIR, *, generated: dict[str, Callable[[], str]
     for path in [*sorted(folder.glob("*.md")), *sorted((folder / RUNBOOKS).glob("*.md"))]:
         slug = path.relative_to(folder).with_suffix("").as_posix()
         text = path.read_text(encoding="utf-8")
-        if slug in generated:
-            text = text.rstrip() + "\n\n" + generated[slug]()
+        reference = generated[slug]() if slug in generated else ""
+        if reference:
+            text = text.rstrip() + "\n\n" + reference
         pages.append(DocPage(slug, title_of(text, slug), text))
     return sorted(pages, key=lambda p: (p.slug != "index", p.is_runbook, p.title.lower()))

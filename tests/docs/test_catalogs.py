@@ -15,6 +15,7 @@ from engine.docs import catalogs
 from engine.docs.api_ref import OPERATOR, api_reference, operator_operations, routes
 from engine.docs.cli_ref import cli_reference, commands
 from engine.docs.corpus import searchables
+from engine.docs.mcp_ref import mcp_tools
 from engine.docs.pages import load_docs
 from engine.docs.search import search
 from engine.docs.settings_ref import settings_reference
@@ -122,6 +123,17 @@ def test_every_api_route_is_in_the_generated_api_page_with_who_may_call_it():
     thresholds = body.split("### PATCH /api/metrics/{metric_id}/thresholds")[1].split("### ")[0]
     assert "**Request body** (`application/json`, ThresholdEdit)" in thresholds
     assert "| `alert_value` | no | number or null |" in thresholds and '"alert_value": 88' in thresholds
+
+
+def test_every_mcp_tool_is_in_the_generated_mcp_page():
+    tools = mcp_tools()
+    if tools is None:
+        pytest.skip("engine.mcp has not landed on this branch yet (issue #10): no tools to document")
+    page = next((p for p in load_docs() if p.slug == "mcp"), None)
+    assert page is not None, "docs/mcp.md is the page the MCP tools reference is appended to"
+    assert f"{len(tools)} tools" in page.body
+    missing = [t.name for t in tools if f"### {t.name}\n" not in page.body]
+    assert missing == []
 
 
 @pytest.mark.parametrize("slug", ["configuration", "cli", "api"])
