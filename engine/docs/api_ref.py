@@ -123,7 +123,8 @@ def _type(schema: dict[str, Any], document: dict[str, Any]) -> str:
     kind = schema.get("type", "any")
     if kind == "array":
         return f"list of {_type(schema.get('items', {}), document)}"
-    limits = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "minLength", "maxLength", "pattern") if k in schema]
+    limits = [f"{k} {schema[k]}" for k in ("format", "minimum", "maximum", "minLength", "maxLength", "pattern")
+              if k in schema]
     if "enum" in schema:
         limits.append("one of " + ", ".join(str(v) for v in schema["enum"]))
     return kind + (f" ({'; '.join(limits)})" if limits else "")

@@ -41,6 +41,7 @@ class Catalog:
     title: str
     intro: str
     entries: list[Entry] = field(default_factory=list)
+    facet: str = "Tag"  # what an entry's tags are: tags of a metric, the page of a cut, the kind of a source
 
     def markdown(self, entries: list[Entry] | None = None) -> str:
         shown = self.entries if entries is None else entries
@@ -168,7 +169,7 @@ def cuts_catalog(engine: Engine) -> Catalog:
     intro = (f"{len(entries)} active audit cuts, read from the cut registry when this page opened (synced from "
              "`cuts/*.py`; see [audit](/docs/audit) and the runbook [add an audit cut](/docs/runbooks/add-an-audit-cut)). "
              "Each is a chart on an audit page that says why a tile is the colour it is.")
-    return Catalog("/docs/audit/catalog", "Audit cut catalogue", intro, entries)
+    return Catalog("/docs/audit/catalog", "Audit cut catalogue", intro, entries, facet="Page")
 
 
 def _tables(source: str, schema: str, landed: dict[str, Any]) -> str:
@@ -221,4 +222,4 @@ def sources_catalog(engine: Engine | None) -> Catalog:
              "ledger when this page opened. See [sources](/docs/sources) and the runbooks "
              "[onboard a new source](/docs/runbooks/onboard-a-new-source) and "
              "[investigate a stalled sync](/docs/runbooks/investigate-a-stalled-sync).")
-    return Catalog("/docs/sources/catalog", "Source catalogue", intro, entries)
+    return Catalog("/docs/sources/catalog", "Source catalogue", intro, entries, facet="Kind")

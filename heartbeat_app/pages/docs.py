@@ -34,10 +34,10 @@ def doc_view(doc: DocPage, pages: list[DocPage]) -> rx.Component:
     return _frame(rx.markdown(doc.body), pages)
 
 
-def _filter(label: str, items: rx.Var, value: rx.Var, on_change) -> rx.Component:
+def _filter(name: str, label: rx.Var | str, items: rx.Var, value: rx.Var, on_change) -> rx.Component:
     return rx.hstack(
         rx.text(label, size="3", weight="medium"),
-        rx.select(items, value=value, on_change=on_change, size="3", id=f"catalog-filter-{label.lower()}"),
+        rx.select(items, value=value, on_change=on_change, size="3", id=f"catalog-filter-{name}"),
         align="center",
         spacing="2",
     )
@@ -58,9 +58,10 @@ def catalog_view(pages: list[DocPage]) -> rx.Component:
                                                                 color_scheme="red", size="3")),
                 rx.markdown(CatalogState.intro),
                 rx.hstack(
-                    _filter("Tag", CatalogState.tags, CatalogState.tag, CatalogState.set_tag),
-                    _filter("Owner", CatalogState.owners, CatalogState.owner, CatalogState.set_owner),
-                    _filter("Status", CatalogState.statuses, CatalogState.status, CatalogState.set_status),
+                    _filter("tag", CatalogState.facet, CatalogState.tags, CatalogState.tag, CatalogState.set_tag),
+                    _filter("owner", "Owner", CatalogState.owners, CatalogState.owner, CatalogState.set_owner),
+                    _filter("status", "Status", CatalogState.statuses, CatalogState.status,
+                            CatalogState.set_status),
                     rx.text(CatalogState.count_text, size="3", color_scheme="gray", id="catalog-count"),
                     spacing="6",
                     align="center",

@@ -25,6 +25,7 @@ class CatalogState(rx.State):
 
     title: str = ""
     intro: str = ""
+    facet: str = "Tag"
     entries: list[dict[str, str]] = []
     tag: str = ALL
     owner: str = ALL
@@ -37,6 +38,7 @@ class CatalogState(rx.State):
 
     def _show(self, catalog: catalogs.Catalog) -> None:
         self.title, self.intro, self.problem, self.loaded = catalog.title, catalog.intro, "", True
+        self.facet = catalog.facet
         self.entries = [
             {"id": e.id, "title": e.title, "markdown": e.markdown, "tags": "," + ",".join(e.tags) + ",",
              "owner": e.owner, "status": e.status}

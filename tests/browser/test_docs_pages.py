@@ -35,7 +35,7 @@ def demo_app(server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "HEARTBEAT_DATA_DIR": str(tmp_path_factory.mktemp("docsui-data")),
             "HEARTBEAT_SCHEDULER": "off",
             "HEARTBEAT_FEEDBACK_URL": FEEDBACK,
-        }).start()
+        }, name="docs").start()
         try:
             yield running, demo.app
         finally:
@@ -113,3 +113,12 @@ def test_feedback_link_goes_to_the_configured_url(demo_app, page):
     link = page.locator("#feedback-link")
     expect(link).to_be_visible()
     expect(link).to_have_attribute("href", FEEDBACK)
+
+
+def test_feedback_link_is_hidden_when_unset(app, page):
+    # The session app runs without HEARTBEAT_FEEDBACK_URL.
+    page.goto(app.url + "/docs")
+    expect(page.locator("#docs-nav")).to_be_visible()
+    expect(page.locator("#freshness-chip")).to_contain_text("last refresh")
+    expect(page.locator("#feedback-link")).to_have_count(0)
+
