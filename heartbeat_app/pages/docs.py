@@ -44,7 +44,9 @@ def _filter(name: str, label: rx.Var | str, items: rx.Var, value: rx.Var, on_cha
 
 
 def _entry(entry: rx.Var) -> rx.Component:
-    return rx.box(rx.markdown(entry["markdown"]), id=entry["id"], class_name="catalog-entry",
+    # Registry text can quote data (a computation's or a sync's error): never as HTML, never as maths.
+    return rx.box(rx.markdown(entry["markdown"], use_raw=False, use_math=False, use_katex=False),
+                  id=entry["id"], class_name="catalog-entry",
                   padding_bottom="1.5rem", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%")
 
 
@@ -56,7 +58,7 @@ def catalog_view(pages: list[DocPage]) -> rx.Component:
             rx.vstack(
                 rx.cond(CatalogState.problem != "", rx.callout(CatalogState.problem, icon="triangle-alert",
                                                                 color_scheme="red", size="3")),
-                rx.markdown(CatalogState.intro),
+                rx.markdown(CatalogState.intro, use_raw=False, use_math=False, use_katex=False),
                 rx.hstack(
                     _filter("tag", CatalogState.facet, CatalogState.tags, CatalogState.tag, CatalogState.set_tag),
                     _filter("owner", "Owner", CatalogState.owners, CatalogState.owner, CatalogState.set_owner),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from engine.api import create_api
 from engine.audit import registry as cut_registry
@@ -63,6 +64,25 @@ def test_metric_catalogue_lists_every_metric_and_filters_by_status(demo_app, pag
     expect(page.locator("#catalog-count")).to_have_text(f"{len(red)} of {len(cards)} shown")
     for card in red:
         expect(page.locator(f"#{card.id}")).to_be_visible()
+
+
+def test_an_error_quoting_html_shows_as_text_in_the_catalogue(demo_app, page):
+    # A failed computation's message can quote data; the catalogue prints it, it never runs it.
+    app, db = demo_app
+    attack = '<img src="x" id="planted" onerror="window.__planted = 1"> bad value'
+    with db.engine().begin() as conn:
+        conn.execute(text("UPDATE heartbeat.metric_history SET error = :e WHERE metric_id = 'active_cards' "
+                          "AND day = (SELECT max(day) FROM heartbeat.metric_history WHERE metric_id = 'active_cards')"),
+                     {"e": attack})
+    try:
+        page.goto(app.url + "/docs/metrics/catalog")
+        entry = page.locator("#active_cards")
+        expect(entry).to_contain_text("last computation failed: <img src=")
+        expect(page.locator("#planted")).to_have_count(0)
+        assert page.evaluate("window.__planted") is None
+    finally:
+        with db.engine().begin() as conn:
+            conn.execute(text("UPDATE heartbeat.metric_history SET error = NULL WHERE error = :e"), {"e": attack})
 
 
 def test_cut_and_source_catalogues_list_every_cut_and_source(demo_app, page):

@@ -3,7 +3,8 @@ data folder over the landed demo — a fresh Heartbeat database, copies of metri
 alerts.yaml, the demo's sources and a local stand-in for Slack. A runbook that stops working fails CI.
 
 A block marked ``requires=COMMAND`` runs only once ``heartbeat COMMAND`` exists; until then the test
-runs the others and is reported skipped with the reason.
+runs the others and is reported skipped with the reason. ``exit=0,1`` lists the exit statuses a block
+may end with (``heartbeat today`` says "something is red" with 1); the default is 0 only.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ EXPECTED = {"add-a-metric", "onboard-a-new-source", "investigate-a-stalled-sync"
 class Block:
     commands: str
     requires: str | None
+    exits: tuple[int, ...] = (0,)
 
 
 def blocks(markdown: str) -> list[Block]:
@@ -47,7 +49,8 @@ def blocks(markdown: str) -> list[Block]:
     for match in FENCE.finditer(markdown):
         options = dict(part.split("=", 1) for part in match["options"].split() if "=" in part)
         body = textwrap.dedent(match["body"]).strip()
-        found.append(Block(body, options.get("requires")))
+        exits = tuple(int(code) for code in options.get("exit", "0").split(","))
+        found.append(Block(body, options.get("requires"), exits))
     return found
 
 
@@ -68,8 +71,9 @@ def test_every_runbook_is_there_numbered_and_has_steps_ci_runs():
 
 
 def test_the_block_marker_reads_indented_fences_and_options():
-    sample = "1. **Do**\n\n   ```bash runbook requires=today\n   heartbeat today\n   ```\n\n```bash\nnot run\n```\n"
-    assert blocks(sample) == [Block("heartbeat today", "today")]
+    sample = ("1. **Do**\n\n   ```bash runbook requires=today exit=0,1\n   heartbeat today\n   ```\n\n"
+              "```bash\nnot run\n```\n\n```bash runbook\nheartbeat sources\n```\n")
+    assert blocks(sample) == [Block("heartbeat today", "today", (0, 1)), Block("heartbeat sources", None)]
 
 
 @pytest.fixture()
@@ -111,7 +115,7 @@ def _run(runbook: str, folder: Path, env: dict[str, str]) -> list[str]:
             continue
         done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block.commands], cwd=folder, env=env,
                               capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, (f"{runbook}.md block {number} failed (exit {done.returncode}):\n"
+        assert done.returncode in block.exits, (f"{runbook}.md block {number} failed (exit {done.returncode}):\n"
                                       f"$ {block.commands}\n{done.stdout}\n{done.stderr}")
     return skipped
 
