@@ -72,9 +72,9 @@ def test_cut_template_names_every_meta_key_loads_and_takes_the_next_free_positio
         cut_scaffold.create(tmp_path, "payments_rows_check")
 
 
-def test_cli_says_what_was_written_and_refuses_in_one_line(tmp_path):
+def test_cli_says_what_was_written_and_refuses_in_one_line(tmp_path, db):
     env = {**os.environ, "HEARTBEAT_METRICS_DIR": str(tmp_path), "HEARTBEAT_DATA_DIR": str(tmp_path / "data"),
-           "COLUMNS": "200"}
+           "HEARTBEAT_DATABASE_URL": db.url().render_as_string(hide_password=False), "COLUMNS": "200"}
     done = subprocess.run([HEARTBEAT, "metric", "new", "clients_total"], env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
