@@ -6,6 +6,7 @@ body line, and a page gives at most a few lines, so one long page cannot crowd o
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,12 @@ def _lines(page: Searchable) -> Iterable[tuple[int, str]]:
             yield rank, text
 
 
+@functools.lru_cache(maxsize=1024)
+def _prepared(page: Searchable) -> tuple[tuple[int, str, str], ...]:
+    """(rank, line, lowered line) of a page, worked out once per page text (pages are immutable)."""
+    return tuple((rank, line, line.lower()) for rank, line in _lines(page))
+
+
 def search(query: str, pages: Iterable[Searchable], limit: int = LIMIT) -> list[Hit]:
     """The lines of ``pages`` holding every word of ``query``, best first."""
     words = [w for w in query.lower().split() if w]
@@ -61,8 +68,7 @@ def search(query: str, pages: Iterable[Searchable], limit: int = LIMIT) -> list[
     hits: list[Hit] = []
     for page in pages:
         found = 0
-        for rank, line in _lines(page):
-            lowered = line.lower()
+        for rank, line, lowered in _prepared(page):
             if all(word in lowered for word in words):
                 hits.append(Hit(page.href, page.title, line if len(line) <= 240 else _around(line, words[0]), rank))
                 found += 1
