@@ -12,15 +12,24 @@ from engine.docs.pages import CATALOGS, load_docs
 
 LINK = re.compile(r"\]\((/[^)\s#]*)(#[^)\s]*)?\)")
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-APP_ROUTES = re.compile(r"^/($|alerts$|audit(/clients|/journeys)?$|metrics/[a-z][a-z0-9_]{1,62}$)")
+METRIC_ID = r"[a-z][a-z0-9_]{1,62}"
 
 
 def _routes() -> set[str]:
     return {"/docs", *(p.route for p in load_docs()), *CATALOGS}
 
 
+def _app_routes() -> re.Pattern[str]:
+    """Every page the app declares (``@page``), a dynamic segment standing for an id."""
+    from heartbeat_app.pages import DECLARED
+
+    patterns = [re.sub(r"\\\[\w+\\\]", METRIC_ID, re.escape(declared["route"])) for _, declared in DECLARED]
+    return re.compile("^(" + "|".join(patterns) + ")$")
+
+
 def broken_links(pages: dict[str, str], api_paths: set[str]) -> list[str]:
     routes = _routes()
+    app_routes = _app_routes()
     broken = []
     for where, markdown in pages.items():
         for target, _anchor in LINK.findall(markdown):
@@ -28,7 +37,7 @@ def broken_links(pages: dict[str, str], api_paths: set[str]) -> list[str]:
             if target == "/docs" or target.startswith("/docs/"):
                 ok = target in routes
             else:  # a page of the app, an API route, or a static file the app serves
-                ok = bool(APP_ROUTES.match(target)) or target in api_paths or (ASSETS / target[1:]).is_file()
+                ok = bool(app_routes.match(target)) or target in api_paths or (ASSETS / target[1:]).is_file()
             if not ok:
                 broken.append(f"{where} → {target}")
     return broken
