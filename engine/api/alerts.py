@@ -18,7 +18,9 @@ router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
 class SilenceBody(BaseModel):
     """Silence one metric or every metric with a tag, until a time, for a reason."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"metric_id": "payment_approval_rate_24h", "ends_at": "2026-12-01T18:00:00Z",
+         "reason": "processor maintenance until 18:00"}]})
 
     metric_id: MetricIdField | None = None
     tag: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -35,7 +37,8 @@ class SilenceBody(BaseModel):
 class AckBody(BaseModel):
     """Who acknowledges, why, and until when reminders stay quiet."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"by": "Dana (payments)", "comment": "processor incident, on it", "until": "2026-12-01T12:00:00Z"}]})
 
     by: Annotated[str, Field(min_length=1, max_length=200)]
     comment: Annotated[str, Field(max_length=1000)] = ""

@@ -71,7 +71,8 @@ def post_refresh(request: Request, cut_id: CutId, actor: str = Depends(require_o
 class CutVerificationEdit(BaseModel):
     """Set the verification state and/or the owner of a cut; either may be sent alone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"verification_state": "verified", "owner": "compliance@example.com"}]})
 
     verification_state: Literal["verified", "unverified"] | None = None
     owner: Annotated[str | None, Field(max_length=254)] = None

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
 class RecomputeBody(BaseModel):
     """Which metrics to refresh ("all" or ids) and who asks."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"metric_ids": ["payment_approval_rate_24h", "payments_24h"], "trigger": "api"}]})
 
     metric_ids: Literal["all"] | Annotated[
         list[MetricIdField], Field(min_length=1, max_length=500)

@@ -166,7 +166,8 @@ def get_metric(
 class VerificationEdit(BaseModel):
     """Set the verification state and/or the owner; either may be sent alone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"verification_state": "verified", "owner": "payments@example.com"}]})
 
     verification_state: Literal["verified", "unverified"] | None = None
     owner: Annotated[str | None, Field(max_length=254)] = None
@@ -175,7 +176,8 @@ class VerificationEdit(BaseModel):
 class ThresholdEdit(BaseModel):
     """Any of the operator-tunable lines; a field sent as null clears it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"norm_value": 95, "alert_value": 88, "target_value": 98, "target_due_date": "2027-06-30"}]})
 
     norm_value: Finite | None = None
     alert_value: Finite | None = None

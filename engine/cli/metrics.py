@@ -1,4 +1,4 @@
-"""`heartbeat metrics sync|compute|benchmarks|backfill|metric validate`: the metric lifecycle from a terminal."""
+"""`heartbeat metrics sync|compute|benchmarks|backfill|metric validate|metric new`: the metric lifecycle from a terminal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from engine.cli.common import Formatter, printing
-from engine.metrics import backfill, bands, compute, registry, validate
+from engine.metrics import backfill, bands, compute, registry, scaffold, validate
 from engine.metrics.compute import ComputeContext, ComputeResult
 from engine.runtime import Runtime
 
@@ -76,6 +76,14 @@ def cmd_validate(rt: Runtime, args: argparse.Namespace, console: Console) -> int
     return 0 if result.passed else 1
 
 
+def cmd_new(rt: Runtime, args: argparse.Namespace, console: Console) -> int:
+    path = scaffold.create(rt.settings.metrics_dir, args.metric_id, args.source, args.table)
+    console.print(f"[green]✓[/] wrote {path}")
+    console.print(f"  next: edit it, then `heartbeat metric validate {args.metric_id}` and `heartbeat metrics sync`",
+                  markup=False, soft_wrap=True)
+    return 0
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """``heartbeat metrics sync``, ``compute``, ``benchmarks refresh``, ``backfill``, ``metric validate``."""
     metrics = commands.add_parser("metrics", help="manage the metric registry", formatter_class=Formatter)
@@ -117,4 +125,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     validate.add_argument("metric_id", metavar="ID")
     validate.set_defaults(handler=printing(cmd_validate))
+    new = metric_commands.add_parser(
+        "new", help="write metrics/ID.sql from a template that names every header key (valid as written)",
+        description="Writes a new metric file into HEARTBEAT_METRICS_DIR: a header with every key explained "
+        "(optional ones commented out) and a value SQL counting the rows of one landed table. It passes "
+        "`heartbeat metric validate ID` as written; never overwrites an existing file.",
+        formatter_class=Formatter,
+    )
+    new.add_argument("metric_id", metavar="ID", help="the new metric id (lower_snake_case; the file name)")
+    new.add_argument("--source", help="source.schema the SQL reads (default: the first registered)")
+    new.add_argument("--table", help="table of that schema to count (default: its first declared table)")
+    new.set_defaults(handler=printing(cmd_new))
     metric.set_defaults(handler=None, subparser=metric)

@@ -344,6 +344,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Log level of the server and the CLI.",
         _log_level, "use DEBUG, INFO, WARNING or ERROR",
     ),
+    Setting(
+        "feedback_url", "HEARTBEAT_FEEDBACK_URL", "",
+        "Where the Feedback link in the header of every page goes (an issue tracker, a form, a chat channel). "
+        "Empty: no Feedback link.",
+        _public_url, "use an http(s) URL such as https://github.com/acme/heartbeat/issues",
+    ),
 )
 
 
@@ -383,6 +389,7 @@ class Settings:
     parent_pid: int | None
     log_level: str
     allowed_origins: tuple[str, ...] = ()
+    feedback_url: str | None = None
 
     @property
     def embedded(self) -> bool:

@@ -25,6 +25,16 @@ def freshness_chip() -> rx.Component:
     )
 
 
+def feedback_link() -> rx.Component:
+    """The seed's Feedback icon: to HEARTBEAT_FEEDBACK_URL, absent when it is unset."""
+    return rx.cond(
+        ShellState.feedback_url != "",
+        rx.link(rx.hstack(rx.icon("message-square", size=20), rx.text("Feedback"), align="center", spacing="1"),
+                href=ShellState.feedback_url, is_external=True, size="4", color_scheme="gray",
+                high_contrast=True, id="feedback-link"),
+    )
+
+
 def header(before_chip: tuple[rx.Component, ...] = (), after_chip: tuple[rx.Component, ...] = ()) -> rx.Component:
     """The top bar; a page may put its own parts on either side of the freshness chip."""
     return rx.hstack(
@@ -39,6 +49,7 @@ def header(before_chip: tuple[rx.Component, ...] = (), after_chip: tuple[rx.Comp
         *before_chip,
         freshness_chip(),
         *after_chip,
+        feedback_link(),
         rx.color_mode.button(size="3", id="theme-toggle"),
         align="center",
         spacing="6",

@@ -1,74 +1,99 @@
-"""The product documentation, rendered from docs/*.md.
+"""The product documentation: docs/*.md and docs/runbooks/*.md (with the generated references appended
+to configuration, cli and api), and the catalogues read from the registries when they open.
 
-The files are read once when the app is built (not in an event handler), so
-a docs page costs the server nothing at run time.
+The Markdown pages are built once when the app is built (they change only with the code); the
+catalogues are read per visit through ``CatalogState``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import reflex as rx
 
-from heartbeat_app.components.shell import app_shell
+from engine.docs.pages import CATALOGS, DocPage, load_docs
+from heartbeat_app.components.docs_layout import docs_frame
 from heartbeat_app.pages.route import page
+from heartbeat_app.state.docs import CatalogState
 from heartbeat_app.state.shell import ShellState
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+
+def _runbook_label(title: str) -> str:
+    label = title.removeprefix("Runbook: ")
+    return label[:1].upper() + label[1:]
 
 
-@dataclass(frozen=True)
-class DocPage:
-    slug: str
-    title: str
-    body: str
+def _frame(content: rx.Component, pages: list[DocPage]) -> rx.Component:
+    return docs_frame(
+        content,
+        [(p.title, p.route) for p in pages if not p.is_runbook],
+        [(title, route) for route, title in CATALOGS.items()],
+        [(_runbook_label(p.title), p.route) for p in pages if p.is_runbook],
+    )
 
 
-def _title(body: str, slug: str) -> str:
-    for line in body.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return slug.replace("-", " ").capitalize()
+def doc_view(doc: DocPage, pages: list[DocPage]) -> rx.Component:
+    return _frame(rx.markdown(doc.body), pages)
 
 
-def load_docs(folder: Path = DOCS_DIR) -> list[DocPage]:
-    """Every Markdown page of ``folder``, index first, then by title."""
-    pages = [
-        DocPage(path.stem, _title(text, path.stem), text)
-        for path in sorted(folder.glob("*.md"))
-        for text in [path.read_text(encoding="utf-8")]
-    ]
-    return sorted(pages, key=lambda page: (page.slug != "index", page.title.lower()))
-
-
-def _sidebar(pages: list[DocPage]) -> rx.Component:
-    return rx.vstack(
-        *(rx.link(page.title, href=f"/docs/{page.slug}", size="3") for page in pages),
+def _filter(name: str, label: rx.Var | str, items: rx.Var, value: rx.Var, on_change) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size="3", weight="medium"),
+        rx.select(items, value=value, on_change=on_change, size="3", id=f"catalog-filter-{name}"),
+        align="center",
         spacing="2",
-        min_width="16rem",
-        id="docs-nav",
     )
 
 
-def doc_view(page: DocPage, pages: list[DocPage]) -> rx.Component:
-    return app_shell(
-        rx.hstack(
-            _sidebar(pages),
-            rx.box(rx.markdown(page.body), max_width="60rem", class_name="doc-body"),
-            align="start",
-            spacing="8",
-        )
+def _entry(entry: rx.Var) -> rx.Component:
+    # Registry text can quote data (a computation's or a sync's error): never as HTML, never as maths.
+    return rx.box(rx.markdown(entry["markdown"], use_raw=False, use_math=False, use_katex=False),
+                  id=entry["id"], class_name="catalog-entry",
+                  padding_bottom="1.5rem", border_bottom=f"1px solid {rx.color('gray', 5)}", width="100%")
+
+
+def catalog_view(pages: list[DocPage]) -> rx.Component:
+    content = rx.vstack(
+        rx.heading(CatalogState.title, size="8", as_="h1"),
+        rx.cond(
+            CatalogState.loaded,
+            rx.vstack(
+                rx.cond(CatalogState.problem != "", rx.callout(CatalogState.problem, icon="triangle-alert",
+                                                                color_scheme="red", size="3")),
+                rx.markdown(CatalogState.intro, use_raw=False, use_math=False, use_katex=False),
+                rx.hstack(
+                    _filter("tag", CatalogState.facet, CatalogState.tags, CatalogState.tag, CatalogState.set_tag),
+                    _filter("owner", "Owner", CatalogState.owners, CatalogState.owner, CatalogState.set_owner),
+                    _filter("status", "Status", CatalogState.statuses, CatalogState.status,
+                            CatalogState.set_status),
+                    rx.text(CatalogState.count_text, size="3", color_scheme="gray", id="catalog-count"),
+                    spacing="6",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.foreach(CatalogState.shown, _entry),
+                spacing="5",
+                width="100%",
+                id="catalog-entries",
+            ),
+            rx.text("Reading the registry…", size="4"),
+        ),
+        spacing="4",
+        width="100%",
     )
+    return _frame(content, pages)
 
 
 def _register(pages: list[DocPage]) -> None:
-    """One route per Markdown page, and /docs for the first (the index)."""
+    """One route per Markdown page, /docs for the index, and the three catalogues."""
     for doc in pages:
-        page(route=f"/docs/{doc.slug}", title=f"Heartbeat docs — {doc.title}", on_load=ShellState.load_shell)(
+        page(route=doc.route, title=f"Heartbeat docs — {doc.title}", on_load=ShellState.load_shell)(
             lambda doc=doc: doc_view(doc, pages))
     if pages:
         page(route="/docs", title="Heartbeat docs", on_load=ShellState.load_shell)(lambda: doc_view(pages[0], pages))
+    loaders = {"/docs/metrics/catalog": CatalogState.load_metrics, "/docs/audit/catalog": CatalogState.load_cuts,
+               "/docs/sources/catalog": CatalogState.load_sources}
+    for route, title in CATALOGS.items():
+        page(route=route, title=f"Heartbeat docs — {title}", on_load=[ShellState.load_shell, loaders[route]])(
+            lambda: catalog_view(pages))
 
 
 _register(load_docs())

@@ -23,9 +23,11 @@ class ShellState(rx.State):
     """The header: when data last moved forward (the cockpit's loop moves it on every tick)."""
 
     last_refresh: str = "…"
+    feedback_url: str = ""
 
     @rx.event
     async def load_shell(self):
+        self.feedback_url = runtime.get().settings.feedback_url or ""
         try:
             moment = await asyncio.to_thread(_last_refresh)
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class LandedDemo:
     app: Database
     marts: str
     prefix: str = ""  # of the source databases (their demo_meta says when the incidents began)
+    # dlt's environment variables naming where each demo source lives, for a `heartbeat ingest` process.
+    sources_env: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -63,7 +65,13 @@ def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag:
             failed = {f"{o.source}.{o.schema}": o.error for o in outcomes if o.status != "succeeded"}
             assert not failed, failed
             registry.sync(app.engine(), METRICS_DIR)
-            yield LandedDemo(app, marts_db.app_database, prefix)
+            sources_env = {
+                f"SOURCES__{name.upper()}__CREDENTIALS": server.url(prefix + name).render_as_string(hide_password=False)
+                for name in ("webbank", "aml", "card_management")
+            }
+            sources_env["SOURCES__CURRENCY_RATE__BASE_URL"] = api.url
+            sources_env["SOURCES__CURRENCY_RATE_FILES__PATH"] = str(report.files_dir / "currency_rates")
+            yield LandedDemo(app, marts_db.app_database, prefix, sources_env)
     finally:
         for name in report.databases.values():
             server.drop_database(name)

@@ -1,0 +1,201 @@
+"""The REST API reference, rendered natively from the app's own OpenAPI document (no CDN, no script).
+
+Routes are grouped by tag; each says its method and path, what it does, who may call it (read from
+the route's dependencies, so a new write route can never be listed as open), its parameters, and the
+schema of its request body with an example built from that schema.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from engine.docs.markdown import cell, code, table
+
+METHODS = ("get", "post", "put", "patch", "delete")
+OPEN_ROUTES = {"/api/health"}  # answers without any token: a load balancer asks it (docs/security.md)
+OPERATOR = "operator token (`Authorization: Bearer $HEARTBEAT_OPERATOR_TOKEN`)"
+READER = "read token when `HEARTBEAT_READ_TOKEN` is set (else open)"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    tag: str
+    operation: dict[str, Any]
+    auth: str
+
+
+def _needs_operator(route: APIRoute) -> bool:
+    from engine.api.deps import require_operator
+
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop()
+        if dependency.call is require_operator:
+            return True
+        pending.extend(dependency.dependencies)
+    return False
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # an included router (FastAPI ≥ 0.16x keeps it whole)
+            found.extend(_api_routes(route.original_router.routes))
+        elif hasattr(route, "routes"):
+            found.extend(_api_routes(route.routes))
+    return found
+
+
+def operator_operations(api: FastAPI) -> set[str]:
+    """The operation ids whose route depends on the operator token (directly or through another dependency)."""
+    return {route.unique_id for route in _api_routes(api.routes) if _needs_operator(route)}
+
+
+def routes(document: dict[str, Any], operator_ids: set[str]) -> list[Route]:
+    """Every operation of the document, in its order, with who may call it."""
+    def who(path: str, operation: dict[str, Any]) -> str:
+        if operation.get("operationId") in operator_ids:
+            return OPERATOR
+        return "anyone" if path in OPEN_ROUTES else READER
+
+    return [
+        Route(method, path, (operation.get("tags") or ["other"])[0], operation, who(path, operation))
+        for path, item in document.get("paths", {}).items()
+        for method in METHODS
+        if (operation := item.get(method)) is not None
+    ]
+
+
+def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref:
+        return document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return schema
+
+
+def example(schema: dict[str, Any], document: dict[str, Any], depth: int = 0) -> Any:
+    """A plausible value for ``schema``: its example or default, else one built from its type."""
+    schema = _resolve(schema, document)
+    for key in ("example", "default"):
+        if key in schema and schema[key] is not None:
+            return schema[key]
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if depth > 4:
+        return None
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return example(options[0], document, depth + 1)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {name: example(sub, document, depth + 1) for name, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [example(schema.get("items", {}), document, depth + 1)]
+    if kind == "integer":
+        return max(1, int(schema.get("minimum", 1)))
+    if kind == "number":
+        return schema.get("minimum", 1.5)
+    if kind == "boolean":
+        return True
+    if kind == "string":
+        return {"date": "2026-12-31", "date-time": "2026-12-31T12:00:00Z"}.get(schema.get("format", ""), "text")
+    return None
+
+
+def _type(schema: dict[str, Any], document: dict[str, Any]) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return " or ".join(_type(s, document) for s in schema[key])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(schema.get('items', {}), document)}"
+    limits = [f"{k} {schema[k]}" for k in ("format", "minimum", "maximum", "minLength", "maxLength", "pattern")
+              if k in schema]
+    if "enum" in schema:
+        limits.append("one of " + ", ".join(str(v) for v in schema["enum"]))
+    return kind + (f" ({'; '.join(limits)})" if limits else "")
+
+
+def _parameters(operation: dict[str, Any], document: dict[str, Any]) -> str:
+    rows = [
+        (code(p["name"]), p["in"], "yes" if p.get("required") else "no", _type(p.get("schema", {}), document),
+         p.get("description") or p.get("schema", {}).get("description", ""))
+        for p in operation.get("parameters", [])
+    ]
+    return table(("Parameter", "In", "Required", "Type", "Meaning"), rows) if rows else ""
+
+
+def _body(operation: dict[str, Any], document: dict[str, Any]) -> str:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if not content:
+        return ""
+    raw = content.get("schema", {})
+    schema = _resolve(raw, document)
+    required = set(schema.get("required", []))
+    rows = [
+        (code(name), "yes" if name in required else "no", _type(sub, document), sub.get("description", ""))
+        for name, sub in schema.get("properties", {}).items()
+    ]
+    name = raw.get("$ref", "body").rsplit("/", 1)[-1]
+    parts = [f"**Request body** (`application/json`, {name})"]
+    if rows:
+        parts.append(table(("Field", "Required", "Type", "Meaning"), rows))
+    parts.append("Example:\n\n```json\n" + json.dumps(example(raw, document), indent=2, default=str) + "\n```")
+    return "\n\n".join(parts)
+
+
+def _responses(operation: dict[str, Any], document: dict[str, Any]) -> str:
+    rows = []
+    for status, response in operation.get("responses", {}).items():
+        schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+        shown = "JSON" if schema in ({}, {"type": "string"}) else _type(schema, document)
+        if status == "422":
+            shown = '`{"error": "invalid request", "problems": [{"field", "reason"}]}`'
+        rows.append((code(status), response.get("description", ""), shown))
+    return "**Responses**\n\n" + table(("Status", "Meaning", "Body"), rows) if rows else ""
+
+
+def _section(route: Route, document: dict[str, Any]) -> str:
+    op = route.operation
+    parts = [f"### {route.method.upper()} {route.path}", cell(op.get("summary", "")), f"**Who may call it:** {route.auth}"]
+    if op.get("description") and op["description"] != op.get("summary"):
+        parts.append(op["description"].strip())
+    parts += [p for p in (_parameters(op, document), _body(op, document), _responses(op, document)) if p]
+    return "\n\n".join(parts)
+
+
+def api_reference(api: FastAPI | None = None) -> str:
+    """The whole reference: an index of routes, then one section per route, grouped by tag."""
+    if api is None:
+        from engine.api import create_api
+
+        api = create_api()
+    document = api.openapi()
+    found = routes(document, operator_operations(api))
+    tags = list(dict.fromkeys(r.tag for r in found))
+    parts = [
+        "## Reference (generated from the OpenAPI document)",
+        f"{len(found)} routes, rendered from [`/api/openapi.json`](/api/openapi.json) "
+        f"({document['info']['title']} {document['info']['version']}) each time this page is built.",
+        table(("Method", "Path", "Group", "Who may call it", "What it does"),
+              [(r.method.upper(), code(r.path), r.tag, "operator" if r.auth == OPERATOR else
+                ("anyone" if r.auth == "anyone" else "reader"), r.operation.get("summary", "")) for r in found]),
+    ]
+    for tag in tags:
+        parts.append(f"## {tag.capitalize()}")
+        parts += [_section(r, document) for r in found if r.tag == tag]
+    return "\n\n".join(parts) + "\n"
