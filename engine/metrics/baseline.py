@@ -18,7 +18,9 @@ and for counts √centre (the Poisson noise of a count). Too few clean points is
 
 ``Replay`` walks the history day by day and keeps a day the band itself flagged (amber or red) out of the
 bands of the next ``HOLD_DAYS`` days: a slow drift is judged against the level before it instead of being
-learned as it goes, and a lasting new level is learned once its first days are ``HOLD_DAYS`` old.
+learned as it goes, and a lasting new level is learned once its first days are ``HOLD_DAYS`` old. Its band
+is also the common green stretch with the band of ``LAG_DAYS`` earlier (``earlier``, ``overlap``): a drift
+the latest weeks have begun to absorb is still measured against where the metric stood before it.
 ``rolling_stat`` holds nothing: its amber at 1 σ is a third of honest days, not an anomaly.
 """
 
