@@ -223,3 +223,15 @@ def test_custom_spec_lands_into_its_own_dataset(ingest_ctx, server):
         assert _marts(ingest_ctx, "SELECT count(*) FROM probe_core.thing")[0][0] == 1
     finally:
         server.drop_database(name)
+
+
+def test_deferred_index_builds_are_done_when_run_many_ends(source, ingest_ctx):
+    # run_many lets a source's index builds overlap the next source's load (engine/ingest/deferred.py); the
+    # caller still finds every post-ingest index in place once the iteration ends.
+    with ingest_ctx.db.engine(ingest_ctx.marts_database).connect() as conn:
+        conn.execute(text('DROP INDEX webbank_core."payment__key"'))
+        conn.commit()
+    outcomes = list(ingest.run_many([(WEBBANK, "core")], ingest_ctx))
+    assert [o.status for o in outcomes] == ["succeeded"]
+    indexes = {row[0] for row in _marts(ingest_ctx, "SELECT indexname FROM pg_indexes WHERE schemaname = 'webbank_core'")}
+    assert "payment__key" in indexes
