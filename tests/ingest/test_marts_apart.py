@@ -9,7 +9,11 @@ schema nor a marts database at all.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -79,6 +83,24 @@ def test_metric_sql_reads_the_marts_server_as_the_readonly_role(apart: Apart) ->
 def test_audit_cuts_read_the_marts_server(apart: Apart) -> None:
     failed = {(r.cut_id, r.window): r.error for r in apart.cuts if not r.ok}
     assert apart.cuts and not failed, failed
+
+
+def test_the_cli_computes_on_the_marts_server_named_by_the_environment(apart: Apart) -> None:
+    # The whole path an operator takes: settings → open_database → the marts placed on their own server.
+    env = {
+        **os.environ,
+        "HEARTBEAT_DATABASE_URL": apart.app.url().render_as_string(hide_password=False),
+        "HEARTBEAT_MARTS_DATABASE_URL": apart.marts_server.url(apart.marts).render_as_string(hide_password=False),
+        "HEARTBEAT_METRICS_DIR": str(ROOT / "metrics"),
+        "COLUMNS": "200",
+    }
+    env.pop("HEARTBEAT_MARTS_DATABASE", None)
+    done = subprocess.run([str(Path(sys.executable).parent / "heartbeat"), "compute"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{len(apart.results)} computed, 0 failed" in done.stdout
+    with apart.server.admin() as admin:
+        assert admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (apart.marts,)).fetchone() is None
 
 
 def test_settings_place_the_marts_and_their_read_replica() -> None:
