@@ -128,6 +128,8 @@ class Database:
     def ensure_database(self, name: str | None = None) -> None:
         """Create ``name`` on this server when it does not exist yet."""
         name = name or self.app_database
+        if self.placed(name) and self._reachable(name):
+            return  # a managed marts server may not let its user into the maintenance database at all
         with self.admin(name) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
@@ -136,6 +138,13 @@ class Database:
                     log.info("created database %s", name)
                 except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                     pass  # another process created it between our check and our CREATE
+
+    def _reachable(self, name: str) -> bool:
+        try:
+            psycopg.connect(self.dsn(name), connect_timeout=10).close()
+        except psycopg.OperationalError:
+            return False
+        return True
 
     def drop_database(self, name: str) -> None:
         """Drop ``name`` and end its connections (tests and demo rebuilds only)."""
