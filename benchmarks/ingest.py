@@ -333,6 +333,26 @@ def landed_columns(server: Any, source: str, schema: str) -> list[tuple[str, lis
     return sorted(tables.items())
 
 
+def marts_sizes(server: Any, marts: str) -> dict[str, int]:
+    """Bytes of the marts database, of its landed schemas and of dlt's *_staging schemas; rows still staged."""
+    import psycopg
+
+    with psycopg.connect(server.dsn(marts)) as conn:
+        by_schema = conn.execute(
+            "SELECT n.nspname, sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT LIKE 'pg\\_%' "
+            "AND n.nspname <> 'information_schema' GROUP BY 1").fetchall()
+        staged = 0
+        for schema, table in conn.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema LIKE '%\\_staging' "
+                "AND table_name NOT LIKE '\\_dlt%'").fetchall():
+            staged += conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+        database = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    staging = sum(size for schema, size in by_schema if schema.endswith("_staging"))
+    landed = sum(size for schema, size in by_schema if not schema.endswith("_staging"))
+    return {"database": database, "landed": landed, "staging": staging, "staged_rows": staged}
+
+
 def count_rows(server: Any, database: str, schema: str, tables: list[str]) -> dict[str, int]:
     import psycopg
     from psycopg import sql
@@ -712,6 +732,16 @@ def main() -> None:
         console.print(table)
         results["no_change"], results["no_change_cold"] = no_change, no_change_cold
         results["plus_1pct"], results["plus_1pct_cold"] = plus, plus_cold
+
+        # 3b. Disk: the marts and dlt's staging schemas after the full loads and every re-run ---------
+        sizes = marts_sizes(server, marts)
+        table = Table(title="3b. Marts size after the full loads and re-runs (dlt staging truncated after each load)")
+        for col in ("database", "landed schemas", "*_staging schemas", "staged rows left"):
+            table.add_column(col, justify="right")
+        table.add_row(f"{sizes['database'] / 2**20:,.0f} MB", f"{sizes['landed'] / 2**20:,.0f} MB",
+                      f"{sizes['staging'] / 2**20:,.1f} MB", f"{sizes['staged_rows']:,}")
+        console.print(table)
+        results["marts_size"] = sizes
 
         # 4. Memory flatness --------------------------------------------------------------------
         console.print("[bold]4. Memory flatness[/]: payment alone at 1x and 3x rows …")

@@ -1,7 +1,11 @@
 """The PostgreSQL server Heartbeat talks to: embedded or configured, and its engines.
 
 Heartbeat's own tables, the marts and the demo sources may live in different
-databases of one server, so "which database" is always a parameter.
+databases of one server, so "which database" is always a parameter. A database
+may also live on a server of its own (``place``): the marts on a second
+PostgreSQL, read through a replica. Callers keep naming the database; the
+``Database`` knows which server holds it, so nothing else changes when the
+marts move out.
 """
 
 from __future__ import annotations
@@ -59,14 +63,31 @@ class Database:
         self.embedded = embedded
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        # Databases that live on another server: name -> (URL, read replica URL or None).
+        self._placed: dict[str, tuple[URL, URL | None]] = {}
+
+    def place(self, database: str, url: URL, read_url: URL | None = None) -> None:
+        """Say that ``database`` lives at ``url`` (another server), optionally read through ``read_url``."""
+        self._placed[database] = (url.set(database=database), read_url.set(database=database) if read_url else None)
+
+    def placed(self, database: str) -> bool:
+        """True when ``database`` lives on a server other than Heartbeat's own."""
+        return database in self._placed
+
+    def read_url(self, database: str) -> URL:
+        """Where reads of ``database`` go: its read replica when one is configured, else ``url(database)``."""
+        placed = self._placed.get(database)
+        return placed[1] if placed and placed[1] is not None else self.url(database)
 
     @property
     def app_database(self) -> str:
         return self.server_url.database or APP_DATABASE
 
     def url(self, database: str | None = None) -> URL:
-        """The SQLAlchemy URL of ``database`` (default: Heartbeat's own) on this server."""
-        return self.server_url.set(database=database or self.app_database)
+        """The SQLAlchemy URL of ``database`` (default: Heartbeat's own), on the server that holds it."""
+        name = database or self.app_database
+        placed = self._placed.get(name)
+        return placed[0] if placed else self.server_url.set(database=name)
 
     def dsn(self, database: str | None = None) -> str:
         """A libpq connection string for psycopg; contains credentials, never log it."""
@@ -90,13 +111,15 @@ class Database:
             return engine
 
     @contextmanager
-    def admin(self) -> Iterator[psycopg.Connection]:
-        """An autocommit connection to the maintenance database, for CREATE/DROP DATABASE."""
+    def admin(self, database: str | None = None) -> Iterator[psycopg.Connection]:
+        """An autocommit connection to the maintenance database of the server holding ``database``
+        (default: Heartbeat's own), for CREATE/DROP DATABASE and roles."""
+        url = self.url(database).set(database="postgres")
         try:
-            conn = psycopg.connect(self.dsn("postgres"), autocommit=True, connect_timeout=10)
+            conn = psycopg.connect(_libpq_dsn(url), autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
             raise DatabaseError(
-                f"cannot reach PostgreSQL at {self.url().render_as_string(hide_password=True)}: "
+                f"cannot reach PostgreSQL at {self.url(database).render_as_string(hide_password=True)}: "
                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}"
             ) from exc
         with conn:
@@ -105,7 +128,9 @@ class Database:
     def ensure_database(self, name: str | None = None) -> None:
         """Create ``name`` on this server when it does not exist yet."""
         name = name or self.app_database
-        with self.admin() as conn:
+        if self.placed(name) and self._reachable(name):
+            return  # a managed marts server may not let its user into the maintenance database at all
+        with self.admin(name) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 try:
@@ -114,12 +139,19 @@ class Database:
                 except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                     pass  # another process created it between our check and our CREATE
 
+    def _reachable(self, name: str) -> bool:
+        try:
+            psycopg.connect(self.dsn(name), connect_timeout=10).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
     def drop_database(self, name: str) -> None:
         """Drop ``name`` and end its connections (tests and demo rebuilds only)."""
         engine = self._engines.pop(name, None)
         if engine is not None:
             engine.dispose()
-        with self.admin() as conn:
+        with self.admin(name) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     def dispose(self) -> None:
@@ -130,13 +162,23 @@ class Database:
             self._engines.clear()
 
 
+def _sqlalchemy_url(raw: str) -> URL:
+    url = make_url(raw)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def open_database(settings: Settings) -> Database:
-    """The server the settings name: the configured URL, or the embedded one started now."""
+    """The server the settings name: the configured URL, or the embedded one started now; the marts
+    placed on their own server when HEARTBEAT_MARTS_DATABASE_URL names one."""
     if settings.database_url:
-        url = make_url(settings.database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return Database(url)
-    embedded = _start_embedded(settings.data_dir)
-    url = make_url(embedded.uri())
-    return Database(url.set(drivername="postgresql+psycopg", database=APP_DATABASE), embedded)
+        db = Database(_sqlalchemy_url(settings.database_url))
+    else:
+        embedded = _start_embedded(settings.data_dir)
+        url = make_url(embedded.uri())
+        db = Database(url.set(drivername="postgresql+psycopg", database=APP_DATABASE), embedded)
+    if settings.marts_database_url:
+        read = _sqlalchemy_url(settings.marts_read_url) if settings.marts_read_url else None
+        db.place(settings.marts_database, _sqlalchemy_url(settings.marts_database_url), read)
+    return db

@@ -109,6 +109,12 @@ class EmbeddedServer:
         self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
         return self._server.get_uri()
 
+    def stop(self) -> None:
+        """Give up this process's handle; the server stops when no other process holds one (tests)."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
     def uri(self) -> str:
         """The libpq URI of the running server (a unix socket in the data folder; the same after a restart)."""
         return self._server.get_uri()

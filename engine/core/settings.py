@@ -62,6 +62,12 @@ def _database_url(raw: str) -> str | None:
     return text
 
 
+def _url_database(url: str) -> str | None:
+    """The database part of a PostgreSQL URL (``/marts`` in ``postgresql://h/marts?x=y``), or None."""
+    match = re.match(r"[a-z+]+://[^/?]*/([^?]+)", url)
+    return match.group(1) if match else None
+
+
 def _identifier(raw: str) -> str:
     text = raw.strip()
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", text):
@@ -195,9 +201,24 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "marts_database", "HEARTBEAT_MARTS_DATABASE", "marts",
-        "Database (on the same server as Heartbeat's own) that ingest lands source data into "
-        "and metric SQL reads.",
+        "Database that ingest lands source data into and metric SQL reads: on Heartbeat's own server, or on "
+        "the server of HEARTBEAT_MARTS_DATABASE_URL (whose database part, when given, wins).",
         _identifier, "use a plain name of letters, digits and underscores, e.g. marts",
+    ),
+    Setting(
+        "marts_database_url", "HEARTBEAT_MARTS_DATABASE_URL", "",
+        "PostgreSQL URL of the marts on a server of their own (dlt lands there, metric and cut SQL read there). "
+        "Its user must be allowed to create schemas, and roles unless HEARTBEAT_COMPUTE_DATABASE_URL is set. "
+        "Unset: the marts are a database on Heartbeat's own server.",
+        _database_url, "use postgresql://user:password@marts-host:5432/marts or leave it unset",
+        secret=True,
+    ),
+    Setting(
+        "marts_read_url", "HEARTBEAT_MARTS_READ_URL", "",
+        "Optional PostgreSQL URL of a read replica of the marts: metric SQL and audit cuts read there (as the "
+        "compute role), ingest still writes to HEARTBEAT_MARTS_DATABASE_URL. Needs HEARTBEAT_MARTS_DATABASE_URL.",
+        _database_url, "use postgresql://heartbeat_metric_sql:password@replica:5432/marts or leave it unset",
+        secret=True,
     ),
     Setting(
         "port", "HEARTBEAT_PORT", "3000",
@@ -363,6 +384,8 @@ class Settings:
     metrics_dir: Path
     cuts_dir: Path
     marts_database: str
+    marts_database_url: str | None = field(repr=False)
+    marts_read_url: str | None = field(repr=False)
     port: int
     read_token: str | None = field(repr=False)
     demo_rates_port: int
@@ -415,6 +438,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             shown = "(hidden)" if setting.secret else repr(raw)
             reason = str(exc) if "must" in str(exc) else "is not valid"
             problems.append(f"{setting.env}={shown} {reason}; {setting.hint}")
+    if values.get("marts_read_url") and not values.get("marts_database_url"):
+        problems.append("HEARTBEAT_MARTS_READ_URL=(hidden) needs a primary; set HEARTBEAT_MARTS_DATABASE_URL too "
+                        "(ingest writes there)")
+    if values.get("marts_database_url"):
+        named = _url_database(values["marts_database_url"])
+        if named:
+            values["marts_database"] = named
     if problems:
         raise SettingsError("invalid configuration: " + " | ".join(problems))
     assert {f.name for f in fields(Settings)} == set(values), "Settings and SETTINGS disagree"

@@ -27,11 +27,11 @@ class ProposedView:
 def load(metrics_dir: Path) -> ProposedView:
     path = Path(metrics_dir) / EVIDENCE
     if not path.exists():
-        return ProposedView(problem="No proposals yet: run `heartbeat discover` to profile the landed tables.")
+        return ProposedView(problem="No proposals yet: run 'heartbeat discover' to profile the landed tables.")
     try:
         evidence = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return ProposedView(problem="The discovery evidence cannot be read: run `heartbeat discover` again.")
+        return ProposedView(problem="The discovery evidence cannot be read: run 'heartbeat discover' again.")
     folder = path.parent
     present = [p for p in evidence.get("proposals", []) if (folder / f"{p.get('id')}.sql").exists()]
     present.sort(key=lambda p: p.get("rank", 0))

@@ -23,7 +23,7 @@ import sqlalchemy.exc
 from engine import ingest, sources
 from engine.core.db import Database
 from engine.core.errors import HeartbeatError
-from engine.ingest import IngestContext
+from engine.ingest import DeferredIndexes, IngestContext
 from engine.metrics import backfill, bands, compute, registry
 from engine.metrics.compute import ComputeContext, ComputeResult
 from engine.metrics.files import MetricFilesInvalid
@@ -96,17 +96,20 @@ class _Run:
 
     def ingest(self, pairs: list[tuple[str, str]]) -> None:
         self.phase("ingest", len(pairs))
-        for spec_name, schema in pairs:
-            key = f"{spec_name}.{schema}"
-            self.state.current_item = key
-            self._tell()
-            outcome = ingest.run_one(sources.get_source(spec_name), schema, self.ctx.ingest, job_id=self.state.id)
-            self.state.source_outcomes[key] = {
-                "status": outcome.status, "rows": outcome.rows_total, "duration_ms": outcome.duration_ms,
-                "error": outcome.error,
-            }
-            self.state.step += 1
-            self._tell()
+        # A source's index builds overlap the next source's load; all are done before compute reads.
+        with DeferredIndexes() as deferred:
+            for spec_name, schema in pairs:
+                key = f"{spec_name}.{schema}"
+                self.state.current_item = key
+                self._tell()
+                outcome = ingest.run_one(sources.get_source(spec_name), schema, self.ctx.ingest, job_id=self.state.id,
+                                         deferred=deferred)
+                self.state.source_outcomes[key] = {
+                    "status": outcome.status, "rows": outcome.rows_total, "duration_ms": outcome.duration_ms,
+                    "error": outcome.error,
+                }
+                self.state.step += 1
+                self._tell()
 
     def learn_bands(self, metric_ids: list[str]) -> None:
         """Before judging today: a changed definition gets its own history, and bands are learned afresh

@@ -131,6 +131,19 @@ def _check_login(dsn: str, role: str, shown: str) -> None:
         raise ComputeRoleError(f"refusing to run metric SQL as {role}: it has {rights}; {_FIX}")
 
 
+def _login_url(db: Database, marts: str, compute_url: str | None) -> URL:
+    """Where metric and cut SQL log in: the marts' read replica when one is configured (with the credentials
+    of HEARTBEAT_COMPUTE_DATABASE_URL, or the compute role), else the configured compute URL, else the marts
+    server as the compute role. Roles and grants are made on the primary and reach a replica by replication."""
+    base = db.read_url(marts)
+    if compute_url:
+        given = make_url(compute_url)
+        url = base.set(username=given.username, password=given.password) if base != db.url(marts) else given
+    else:
+        url = base.set(username=COMPUTE_ROLE, password=None)
+    return url.set(drivername="postgresql", database=marts)
+
+
 class ComputeLogins:
     """Where metric SQL connects, per (server, marts database, configured URL); prepared once per process."""
 
@@ -141,7 +154,7 @@ class ComputeLogins:
     def dsn(self, db: Database, marts: str, compute_url: str | None = None, *, sync_grants: bool = True) -> str:
         """The libpq string metric SQL connects with; grants synced first unless the caller already did in this
         batch (``sync_grants=False``). Contains credentials: never log it."""
-        key = (db.url().render_as_string(hide_password=True), marts, compute_url or "")
+        key = (db.read_url(marts).render_as_string(hide_password=True), marts, compute_url or "")
         with self._lock:
             ready = self._ready.get(key)
             if ready is None:
@@ -153,8 +166,7 @@ class ComputeLogins:
         return dsn
 
     def _prepare(self, db: Database, marts: str, compute_url: str | None) -> tuple[str, str, bool]:
-        url: URL = make_url(compute_url) if compute_url else db.url(marts).set(username=COMPUTE_ROLE, password=None)
-        url = url.set(drivername="postgresql", database=marts)
+        url = _login_url(db, marts, compute_url)
         role = url.username or COMPUTE_ROLE
         with psycopg.connect(db.dsn(marts), autocommit=True, connect_timeout=10) as admin:
             manage = _can_manage_roles(admin)
@@ -199,7 +211,7 @@ def ensure_compute_role(db: Database, marts: str, compute_url: str | None = None
     wall; each metric then fails with this same line as its error.
     """
     try:
-        with db.admin() as admin:
+        with db.admin(marts) as admin:
             if compute_url is None and _can_manage_roles(admin):
                 _ensure_role(admin, COMPUTE_ROLE)
             if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (marts,)).fetchone():

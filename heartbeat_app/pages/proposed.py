@@ -45,9 +45,9 @@ def proposed() -> rx.Component:
     return app_shell(
         rx.vstack(
             rx.heading("Proposed metrics", size="8"),
-            rx.text("Found by `heartbeat discover` in the landed data and backtested over its history. "
-                    "None of them is on the wall, in alerts or in MCP until someone promotes it.",
-                    size="4", color_scheme="gray"),
+            rx.text("Found by ", rx.code("heartbeat discover"), " in the landed data and backtested over its "
+                    "history. None of them is on the wall, in alerts or in MCP until someone promotes it with ",
+                    rx.code("heartbeat discover promote <id>"), ".", size="4", color_scheme="gray"),
             rx.text(ProposedState.generated, size="3", color_scheme="gray"),
             rx.cond(ProposedState.problem != "",
                     rx.callout(ProposedState.problem, icon="info", color_scheme="gray", id="no-proposals")),

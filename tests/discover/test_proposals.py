@@ -1,4 +1,4 @@
-"""Proposals stay apart until promoted: never registered, on /api/cockpit or in alerts; promote and reject round trip."""
+"""Proposals stay apart until promoted: never registered, on /api/cockpit, in alerts or in MCP; promote and reject round trip."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from engine.alerts.evaluate import evaluate
 from engine.core.settings import load_settings
 from engine.discover import proposals
 from engine.discover.proposals import ProposalError
+from engine.mcp import tools
+from engine.read.triage import triage
 from engine.runtime import Runtime
 from tests.support.alerting import make_config
 from tests.support.factories import add_value, metric_text
@@ -44,7 +46,7 @@ def _cli(world, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def test_proposals_never_reach_the_registry_the_cockpit_or_the_alerts(world, receivers) -> None:
+def test_proposals_never_reach_the_registry_the_cockpit_the_alerts_or_mcp(world, receivers) -> None:
     world.folder.write("real_one", name="Real one")
     _proposal(world.folder.path, "proposed_one")
     _proposal(world.folder.path, "misplaced_one", where="")  # a proposal file dropped into metrics/ itself
@@ -64,6 +66,11 @@ def test_proposals_never_reach_the_registry_the_cockpit_or_the_alerts(world, rec
         assert [m["id"] for m in cockpit["metrics"]] == ["real_one"]
         assert http.get("/api/metrics/proposed_one").status_code == 404
         assert "proposed_one" not in http.get("/api/metrics").text
+    # Nor MCP: its triage and its metric list read the same registry.
+    subjects = [item.subject for item in triage(world.db.engine(), link_base="http://hb").items]
+    assert subjects == ["real_one"]
+    listed = tools.list_metrics(world.db.engine(), status=None, tag=None, owner=None, verified=None)
+    assert [m.id for m in listed.metrics] == ["real_one"]
 
 
 def test_promote_puts_a_proposal_on_the_wall_as_unverified_and_reject_keeps_it_away(world) -> None:

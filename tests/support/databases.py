@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
-from engine.core.db import Database
+from sqlalchemy.engine import make_url
+
+from engine.core.db import APP_DATABASE, Database
+from engine.core.embedded import EmbeddedServer
 from engine.store import migrations
 
 
@@ -29,3 +33,16 @@ def scratch_database(server: Database, prefix: str, migrate: bool = True, *,
     finally:
         database.dispose()
         server.drop_database(name)
+
+
+@contextmanager
+def second_server(pgdata: Path) -> Iterator[Database]:
+    """Another embedded PostgreSQL of its own in ``pgdata`` (marts apart from the app), stopped afterwards."""
+    embedded = EmbeddedServer(pgdata)
+    url = make_url(embedded.start()).set(drivername="postgresql+psycopg", database=APP_DATABASE)
+    database = Database(url, embedded)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        embedded.stop()

@@ -46,16 +46,21 @@ class LandedDemo:
 
 @contextmanager
 def landed_demo(server: Database, tmp_path_factory: pytest.TempPathFactory, tag: str,
-                now: datetime | None = None) -> Iterator[LandedDemo]:
+                now: datetime | None = None, *, marts_server: Database | None = None) -> Iterator[LandedDemo]:
     """Build the demo sources (scale 0.05, as of ``now``: the wall clock unless given), land every source with
-    dlt, sync the metrics; drop it all after."""
+    dlt, sync the metrics; drop it all after.
+
+    With ``marts_server`` the marts database lives there (``app.place``), as with HEARTBEAT_MARTS_DATABASE_URL.
+    """
     prefix = f"t{uuid.uuid4().hex[:8]}_{tag}_"
     report = build_demo(server, files_dir=Path(tmp_path_factory.mktemp(f"{tag}-demo")), scale=0.05, prefix=prefix,
                         now=now)
     try:
         with (scratch_database(server, prefix, name=prefix + "app") as app,
-              scratch_database(server, prefix, migrate=False, name=prefix + "marts") as marts_db,
+              scratch_database(marts_server or server, prefix, migrate=False, name=prefix + "marts") as marts_db,
               serve_rates(report.files_dir) as api):
+            if marts_server is not None:
+                app.place(marts_db.app_database, marts_server.url(marts_db.app_database))
             ingest_ctx = IngestContext(
                 db=app, marts_database=marts_db.app_database, pipelines_dir=Path(tmp_path_factory.mktemp(f"{tag}-dlt")),
                 source_database_prefix=prefix,

@@ -1,0 +1,44 @@
+"""dlt's Postgres destination with statistics on the staging tables before a merge.
+
+dlt merges (``delete-insert``) with ``DELETE FROM landed WHERE EXISTS (SELECT 1
+FROM staging …)``. The staging table was just filled and never analyzed, so the
+planner knows nothing of its keys and hashes the whole landed table: aml.aml's
++1 % re-run spent about 1.3 s there for 74 k staged rows against 3 M landed
+ones. An ``ANALYZE`` of the staging table (a few milliseconds for a trickle)
+lets it probe the landed table's key index instead. dlt offers exactly this
+hook: statements a merge job runs before it merges.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Sequence
+
+import dlt
+from dlt.common.destination.reference import DestinationReference
+from dlt.destinations.impl.postgres.postgres import PostgresClient
+from dlt.destinations.sql_jobs import SqlMergeFollowupJob
+
+
+class _AnalyzedMerge(SqlMergeFollowupJob):
+    @classmethod
+    def _gen_table_setup_clauses(cls, table_chain: Sequence[Any], sql_client: Any) -> List[str]:
+        return [f"ANALYZE {sql_client.get_qualified_table_names(table['name'])[1]}" for table in table_chain]
+
+
+class _MartsClient(PostgresClient):
+    def _create_merge_followup_jobs(self, table_chain: Sequence[Any]) -> List[Any]:
+        return [_AnalyzedMerge.from_table_chain(table_chain, self.sql_client)]
+
+
+class marts_postgres(dlt.destinations.postgres):  # noqa: N801 - named like dlt's own destination factories
+    """``dlt.destinations.postgres`` whose merges analyze their staging tables first."""
+
+    @property
+    def client_class(self) -> type[PostgresClient]:
+        return _MartsClient
+
+    @property
+    def destination_type(self) -> str:
+        # dlt names a destination after its class; pipelines landed before keep seeing "postgres" (their
+        # state and `[destination.postgres]` settings stay theirs).
+        return DestinationReference.normalize_type("dlt.destinations.postgres")
