@@ -38,21 +38,29 @@ class KnownIncident:
         return self.start.date()
 
 
-def learn_band(benchmark: Mapping[str, Any] | None, points: Mapping[date, float], day: date,
-               unit: str = "count") -> tuple[float, float] | None:
-    """(centre, band unit) the wall would have had on ``day`` from the days before it; None while learning
-    or without a band. Every kind is learned by the metrics layer's own band function
-    (``engine.metrics.baseline.learn``), so the backtest and the wall cannot disagree."""
+def _spec(benchmark: Mapping[str, Any] | None, unit: str) -> baseline.Spec | None:
     if not benchmark or benchmark.get("kind") in (None, "none"):
         return None
     config = {k: v for k, v in benchmark.items() if k not in ("kind", "window_days")}
     weeks = benchmark.get("weeks")
-    spec = baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * weeks if weeks else None),
+    return baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * weeks if weeks else None),
                             config, unit)
-    band = baseline.learn(spec, points, day)
+
+
+def _pair(band: baseline.Band) -> tuple[float, float] | None:
     if band.learning or band.centre is None or band.unit is None:
         return None
     return band.centre, band.unit
+
+
+def learn_band(benchmark: Mapping[str, Any] | None, points: Mapping[date, float], day: date,
+               unit: str = "count") -> tuple[float, float] | None:
+    """(centre, band unit) the wall would have had on ``day`` from the days before it; None while learning
+    or without a band. Every kind is learned by the metrics layer's own band code
+    (``engine.metrics.baseline.replay``: days its band flagged held out), so the backtest and the wall
+    cannot disagree."""
+    spec = _spec(benchmark, unit)
+    return None if spec is None else _pair(baseline.replay(spec, points, day)[0])
 
 
 @dataclass
@@ -153,9 +161,13 @@ def run(candidate_id: str, table: str, direction: str, benchmark: Mapping[str, A
     days = sorted(series)
     in_incident = _incident_days(incidents, table, days[-1])
     first_red: dict[str, date] = {}
+    spec = _spec(benchmark, unit)
+    walk = baseline.Replay(spec) if spec else None  # the same day-by-day walk as learn_band, once
     for day in days:
         value = series[day]
-        band = learn_band(benchmark, points, day, unit)
+        band = None
+        if walk is not None:
+            band = _pair(walk.add(day, points[day]) if day in points else walk.band(day))
         mean, stddev = band if band else (None, None)
         status = contract.status(value, direction=direction, norm_value=norm, alert_value=alert,
                                  mean=mean, stddev=stddev).value

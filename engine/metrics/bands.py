@@ -4,8 +4,10 @@ Computed from the days before today (today's value is what gets judged). A day i
 when the metric was amber or red *by a line* that day (judged against today's lines), when it falls in
 an acknowledged incident of the metric (an acknowledged firing/pending alert, from its first bad day on;
 those days are marked ``excluded_reason`` so they stay out after the alert resolves),
-or when it was computed under another definition (``definition_hash``). With too few clean points there
-is no band: the metric is "learning", and the wall says so.
+or when it was computed under another definition (``definition_hash``). A day the band itself flagged
+(amber or red against the band of its own day) is held out of the bands of the next 14 days
+(``engine.metrics.baseline.Replay``, replayed from the history each refresh; not for ``rolling_stat``).
+With too few clean points there is no band: the metric is "learning", and the wall says so.
 
 24h metrics with a weekday benchmark are judged against the same hour-of-week window of past weeks: when
 a marts connection is given, their ``history_sql`` (which counts each past day's 24 h up to the current
@@ -23,7 +25,7 @@ from sqlalchemy import Connection, Engine, text
 
 from engine import contract
 from engine.metrics.backfill import series
-from engine.metrics.baseline import Band, Spec, learn
+from engine.metrics.baseline import Band, Spec, replay, replay_days
 from engine.metrics.compute import ComputeContext
 from engine.metrics.sql import MetricSqlError, run_readonly
 
@@ -141,16 +143,20 @@ def refresh(engine: Engine, today: date, *, marts: ComputeContext | None = None,
         for metric in metrics:
             spec = Spec.of(metric.benchmark_kind, metric.benchmark_window_days, metric.benchmark_config, metric.unit)
             start = today - timedelta(days=spec.days)
+            since = today - timedelta(days=replay_days(spec))  # the held days' own bands need their windows
             if hour_of_week(metric) and metric.history_sql:
                 fresh = live.get(metric.id)
                 if fresh is None:
                     continue  # no marts (the nightly job) or a failing history_sql: keep the last band
-                points = {d: v for d, v in fresh.items() if start <= d < today}
+                points = {d: v for d, v in fresh.items() if since <= d < today}
             else:
-                points = dict(conn.execute(_HISTORY, {"id": metric.id, "today": today, "start": start,
+                points = dict(conn.execute(_HISTORY, {"id": metric.id, "today": today, "start": since,
                                                       "hash": metric.series_hash}).all())
-            kept, excluded = clean(conn, metric, points, today)
-            band: Band = learn(spec, kept, today)
+            kept, _ = clean(conn, metric, points, today)
+            band: Band
+            band, held = replay(spec, kept, today)
+            window = sum(1 for d in points if d >= start)
+            excluded = window - sum(1 for d in kept if d >= start) + sum(1 for d in held if d >= start)
             mean = None if band.learning else band.centre
             stddev = None if band.learning else band.unit
             conn.execute(_STORE, {"mean": mean, "stddev": stddev, "points": band.points, "id": metric.id})

@@ -15,6 +15,13 @@ benchmarks/baselines.py measures what this costs in false ambers and late catche
 
 A floor keeps the unit from collapsing on a flat history: the header's ``floor``, 1 % of the centre,
 and for counts √centre (the Poisson noise of a count). Too few clean points is "learning": no band.
+
+``Replay`` walks the history day by day and keeps a day the band itself flagged (amber or red) out of the
+bands of the next ``HOLD_DAYS`` days: a slow drift is judged against the level before it instead of being
+learned as it goes, and a lasting new level is learned once its first days are ``HOLD_DAYS`` old. Its band
+is also the common green stretch with the band of ``LAG_DAYS`` earlier (``earlier``, ``overlap``): a drift
+the latest weeks have begun to absorb is still measured against where the metric stood before it.
+``rolling_stat`` holds nothing: its amber at 1 σ is a third of honest days, not an anomaly.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ SPREADS_PER_BAND = 3.0
 RELATIVE_FLOOR = 0.01
 MIN_POINTS = 14  # a daily band needs this many clean days (or the whole window when shorter)
 MIN_WEEKLY_POINTS = 4  # a weekday band needs this many clean same-weekday points
+LAG_DAYS = 14  # the second reference: the band of the same weekday two weeks earlier, brought to today's level
+HOLD_DAYS = 14  # a day the band itself flagged stays out of later bands this long, then a lasting level is learned
 GROWTH_LIMIT = 1.03  # the weekly growth a weekday band follows, at most (and 1/1.03 for a decline): faster is news
 
 
@@ -126,3 +135,91 @@ def band_spreads(n: int) -> float:
     t = (z + (z**3 + z) / (4 * nu) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * nu**2)
          + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * nu**3))
     return t * math.sqrt(1 + 1 / max(n, 1))
+
+
+def flags(band: Band, value: float) -> bool:
+    """Whether ``band`` calls ``value`` amber or red (the contract's |z| ≥ 1)."""
+    return (not band.learning and band.centre is not None and band.unit is not None
+            and abs(value - band.centre) >= band.unit)
+
+
+class Replay:
+    """A metric's clean history walked day by day: each day is judged against the band learned from the
+    days before it, and a day that band flagged stays out of the bands of the next ``hold`` days.
+
+    Bounded on purpose. Held for ever, a genuine new level (a lost customer segment, a new product line)
+    would stay amber for good and the band would go numb in the other direction; held ``hold`` days, the
+    first days of a lasting level come back once they are that old, while a drift that keeps moving stays
+    ahead of a band that lags it by ``hold`` days."""
+
+    def __init__(self, spec: Spec, hold: int = HOLD_DAYS):
+        self.spec = spec
+        self.hold = 0 if spec.kind == "rolling_stat" else hold
+        self.points: dict[date, float] = {}
+        self.flagged: set[date] = set()
+        self._keep = timedelta(days=max(spec.days, 56) + 1)  # what learn() reads: the window and 8 weeks of growth
+
+    def held(self, today: date) -> set[date]:
+        """The days the band of ``today`` leaves out because an earlier band flagged them."""
+        return {d for d in self.flagged if 0 < (today - d).days <= self.hold}
+
+    def band(self, today: date) -> Band:
+        held = self.held(today)
+        kept = {d: v for d, v in self.points.items() if d not in held}
+        recent = learn(self.spec, kept, today)
+        if not self.hold:
+            return recent
+        return overlap(self.spec, recent, earlier(self.spec, kept, today))
+
+    def add(self, day: date, value: float) -> Band:
+        """Judge ``value`` of ``day`` against the band of the days before it, then remember it."""
+        band = self.band(day)
+        if self.hold and flags(band, value):
+            self.flagged.add(day)
+        self.points[day] = value
+        old = [d for d in self.points if d < day - self._keep]
+        for d in old:
+            del self.points[d]
+        self.flagged = {d for d in self.flagged if d >= day - self._keep}
+        return band
+
+
+def replay(spec: Spec, points: Mapping[date, float], today: date, hold: int = HOLD_DAYS) -> tuple[Band, set[date]]:
+    """The band of ``today`` from clean points, with the days earlier bands flagged held out (``Replay``);
+    and the days it held out. Give it history from ``replay_days`` before today so the bands of the
+    held days had their own windows."""
+    walk = Replay(spec, hold)
+    for day, value in sorted(points.items()):
+        if day < today:
+            walk.add(day, value)
+    return walk.band(today), walk.held(today)
+
+
+def replay_days(spec: Spec) -> int:
+    """How far back ``replay`` wants history: a window (and the growth's eight weeks) for each band of the
+    held days, and the held days before those."""
+    return max(spec.days, 56) + 2 * HOLD_DAYS
+
+
+def earlier(spec: Spec, points: Mapping[date, float], today: date, lag: int = LAG_DAYS) -> Band:
+    """The second reference: the band of ``lag`` days ago (the same weekday), learned from the days before
+    it and brought forward by the weekly growth measured then. A drift that the latest weeks have started
+    to absorb is still measured against where the metric stood before it began."""
+    then = today - timedelta(days=lag)
+    band = learn(spec, {d: v for d, v in points.items() if d < then}, then)
+    if band.learning or band.centre is None or band.unit is None or not spec.weekly:
+        return band
+    growth = weekly_growth(points, then) ** (lag // 7)
+    return Band(band.centre * growth, band.unit * growth, band.points, band.needed)
+
+
+def overlap(spec: Spec, recent: Band, before: Band) -> Band:
+    """One band whose green stretch is where both references are green: a value must be typical of the
+    latest weeks *and* of the weeks before the last ``LAG_DAYS``. When the two do not overlap (a change in
+    the last two weeks that the latest band has already taken in), the stretch between them, at the floor."""
+    if recent.learning or before.learning or None in (recent.centre, recent.unit, before.centre, before.unit):
+        return recent
+    low = max(recent.centre - recent.unit, before.centre - before.unit)
+    high = min(recent.centre + recent.unit, before.centre + before.unit)
+    centre = (low + high) / 2
+    return Band(centre, max((high - low) / 2, floor(spec, centre)), recent.points, recent.needed)

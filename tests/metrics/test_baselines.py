@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from engine.contract import Status
 from engine.core.db import Database
-from engine.metrics import bands
+from engine.metrics import bands, baseline
 from engine.metrics.backfill import backfill, backfill_changed
 from engine.metrics.baseline import MAD_SCALE, band_spreads
 from engine.metrics.compute import ComputeContext, compute_many, today
@@ -91,7 +91,9 @@ def test_robust_is_median_and_mad_and_ignores_a_few_wild_days(fresh_db, folder):
     add_values(fresh_db, "mx", values, today=today())
     [band] = bands.refresh(fresh_db.engine(), today())
     assert band.mean == pytest.approx(102.0)
-    assert band.stddev == pytest.approx(band_spreads(28) * max(MAD_SCALE * 1.0, 1.02))
+    # The band flagged the three wild days, so they are held out too (HOLD_DAYS): 25 points.
+    assert band.days == 25 and band.excluded == 3
+    assert band.stddev == pytest.approx(band_spreads(25) * max(MAD_SCALE * 1.0, 1.02))
     assert _card(fresh_db).status is Status.RED
 
 
@@ -215,3 +217,44 @@ def test_few_points_widen_the_band_to_a_prediction_interval():
     assert band_spreads(8) == pytest.approx(4.8, abs=0.1)  # eight Sundays: little known about the noise
     assert band_spreads(90) == pytest.approx(3.1, abs=0.05)
     assert band_spreads(8) > band_spreads(14) > band_spreads(90) > 3.0
+
+
+def _level(ago: int) -> float:
+    """A weekly volume: weekdays 1000, weekends 500, ±2 % of noise that repeats every three days."""
+    day = today() - timedelta(days=ago)
+    return (500.0 if day.weekday() in WEEKEND else 1000.0) * (1 + 0.02 * (ago % 3 - 1))
+
+
+def test_a_slow_drift_is_judged_against_the_level_before_it_not_learned_as_it_goes(fresh_db, folder):
+    _metric(fresh_db, folder, "{kind: seasonal, weeks: 8}", unit="count")
+    values = {ago: _level(ago) for ago in range(1, 113)}
+    values.update({ago: _level(ago) * (1 + 0.02 * (21 - ago)) for ago in range(1, 21)})  # +2 %/day for 20 days
+    values[0] = _level(0) * 1.42
+    add_values(fresh_db, "mx", values, today=today())
+    [band] = bands.refresh(fresh_db.engine(), today())
+    # The days the band flagged are held out and the band still stands near the level before the drift...
+    assert band.excluded >= 5
+    assert band.mean == pytest.approx(_level(0), rel=0.10)
+    assert _card(fresh_db).status is not Status.GREEN  # ...so the drift, now +42 %, is still flagged
+    # The old rule (nothing held, one reference) has learned most of the drift: its band calls today green.
+    spec = baseline.Spec.of("seasonal", 56, {}, "count")
+    points = {today() - timedelta(days=ago): v for ago, v in values.items() if ago > 0}
+    old = baseline.learn(spec, points, today())
+    assert abs(values[0] - old.centre) < old.unit
+
+
+def test_a_lasting_new_level_is_learned_once_its_first_days_are_past_the_hold(fresh_db, folder):
+    _metric(fresh_db, folder, "{kind: seasonal, weeks: 8}", unit="count")
+    values = {ago: _level(ago) * (0.65 if ago <= 35 else 1.0) for ago in range(1, 113)}  # −35 % five weeks ago
+    values[0] = _level(0) * 0.65
+    add_values(fresh_db, "mx", values, today=today())
+    [band] = bands.refresh(fresh_db.engine(), today())
+    assert band.excluded == 0  # nothing of the last 14 days is held: the new level is the band's now
+    assert _card(fresh_db).status is Status.GREEN  # not numb, not stuck crying wolf
+    # While the shift is younger than the hold, it stays flagged against the level before it.
+    with fresh_db.engine().begin() as conn:
+        conn.execute(text("DELETE FROM heartbeat.metric_history"))
+    young = {ago: _level(ago) * (0.65 if ago <= 6 else 1.0) for ago in range(0, 113)}
+    add_values(fresh_db, "mx", young, today=today())
+    [band] = bands.refresh(fresh_db.engine(), today())
+    assert band.excluded >= 4 and _card(fresh_db).status is not Status.GREEN
