@@ -42,14 +42,16 @@ TEMPLATE = """\
 -- # target: where you want it to be, and target_due_date: by when (YYYY-MM-DD).
 -- # target: 200
 -- # target_due_date: 2027-06-30
--- # benchmark: a typical band μ ± σ from the history (|z| ≥ 2 red, ≥ 1 amber); none by default.
--- # benchmark: {{kind: rolling_stat, window_days: 28}}
+-- # benchmark: a typical band learned from the clean history; none by default. seasonal (same weekday) suits
+-- # business volumes, robust (median ± MAD) noisy ratios, rolling_stat (μ ± σ) the rest: see docs/metrics.md.
+-- # benchmark: {{kind: seasonal, weeks: 8}}
 -- # owner: who answers for the number (an email address).
 -- # owner: you@example.com
 -- # tags: words to filter the wall, the catalogue and alert routes by.
 -- tags: [new]
 -- # related_cuts: ids of audit cuts (cuts/*.py) that explain this metric.
 -- # related_cuts: []
+-- # state: proposed only for a discovery proposal in metrics/proposed/ (never on the wall); leave it out here.
 -- # history_sql: one row (day, value) per past day, so `heartbeat backfill` can draw history from day one.
 -- # history_sql: |
 -- #   SELECT d::date AS day, 0 AS value FROM generate_series(now() - interval '90 days', now(), '1 day') AS d

@@ -104,10 +104,11 @@ def test_page_shows_name_value_status_chart_and_definition(app, page, metric):
     expect(page.locator("#detail-methodology")).to_contain_text("collateral_due - collateral_paid")
     expect(page.locator("#detail-sources")).to_contain_text("card_management.collateral")
     expect(page.locator("#detail-computations")).to_contain_text("statement timeout after 60s")
-    # The history chart is drawn by plotly: the value line, the lines and the band are SVG paths.
+    # The history chart is drawn by plotly: the value line, the lines, the band and — the target has a due
+    # date — the OKR pace line and the trend are SVG paths.
     chart = page.locator("#history-chart")
     expect(chart.locator(".main-svg").first).to_be_visible(timeout=15000)
-    expect(chart.locator(".scatterlayer .trace")).to_have_count(9)
+    expect(chart.locator(".scatterlayer .trace")).to_have_count(11)
     expect(chart).to_contain_text("alert €250k")
     expect(chart).to_contain_text("norm €150k")
     screenshot(page, "metric-detail-1920x1080")

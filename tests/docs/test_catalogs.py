@@ -37,7 +37,7 @@ def test_metric_catalogue_lists_every_active_metric_with_its_contract(docs_demo)
     text = approval.markdown
     for expected in ("## Payment approval rate (24h)", "**How to read it.** Share of customers' outgoing payments",
                      "**Methodology.**", "| Period | 24h |", "| Unit | percent |", "higher is better",
-                     "95.0% (set by file)", "90.0% (set by file)", "rolling_stat, 28 days",
+                     "95.0% (set by file)", "90.0% (set by file)", "robust, 28 days",
                      "payments@satchel.example", "unverified (definition `", "`webbank.core`",
                      "[/metrics/payment_approval_rate_24h](/metrics/payment_approval_rate_24h)",
                      "(/audit/journeys#payment_approval_by_type)"):

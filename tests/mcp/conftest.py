@@ -3,11 +3,13 @@ served by the real app (`heartbeat serve`) with a read and an operator token —
 
 from __future__ import annotations
 
+import concurrent.futures
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import pytest
 
 from engine import alerts
@@ -80,3 +82,10 @@ def mcp_app(mcp_demo: McpDemo) -> Iterator[RunningApp]:
     running = RunningApp(mcp_demo.env, name="mcp").start(timeout=900)
     yield running
     running.stop()
+
+
+def run_async(main):
+    """``anyio.run(main)`` on a thread of its own: after the browser tests the main thread still has
+    Playwright's event loop set, and a second loop may not run on the same thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, main).result()

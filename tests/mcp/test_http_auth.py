@@ -3,7 +3,6 @@ string is 401; a browser on another origin is refused; with no token configured 
 
 from __future__ import annotations
 
-import anyio
 import httpx
 import httpx2
 from mcp import Client
@@ -12,7 +11,7 @@ from mcp.client.streamable_http import streamable_http_client
 from engine.core.settings import load_settings
 from engine.mcp.http import refusal
 from engine.runtime import Runtime
-from tests.mcp.conftest import OPERATOR_TOKEN, READ_TOKEN, McpDemo
+from tests.mcp.conftest import OPERATOR_TOKEN, READ_TOKEN, McpDemo, run_async
 from tests.support.running_app import RunningApp
 from tests.support.served_api import ServedApi
 
@@ -33,7 +32,7 @@ def _tool_names(url: str, token: str | None) -> set[str]:
             async with Client(streamable_http_client(url, http_client=http)) as client:
                 return {tool.name for tool in (await client.list_tools()).tools}
 
-    return anyio.run(main)
+    return run_async(main)
 
 
 def test_without_a_token_or_with_a_wrong_one_mcp_is_401(mcp_app: RunningApp):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import anyio
 from mcp import Client
 from sqlalchemy.engine import make_url
 
@@ -10,6 +9,7 @@ from engine.core.db import Database
 from engine.core.settings import load_settings
 from engine.mcp.server import build_server
 from engine.runtime import Runtime
+from tests.mcp.conftest import run_async
 
 UNREACHABLE = "postgresql+psycopg://heartbeat:s3cr3t-pw@127.0.0.1:9/heartbeat"
 
@@ -26,7 +26,7 @@ def test_every_tool_answers_an_outage_in_words(tmp_path):
                 ("refresh_status", {}), ("list_alerts", {}))]
 
     try:
-        results = anyio.run(main)
+        results = run_async(main)
     finally:
         db.dispose()
     for result in results:

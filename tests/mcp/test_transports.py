@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
-import anyio
 import httpx
 import httpx2
 import pytest
@@ -19,7 +18,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from tests.mcp.conftest import READ_TOKEN, McpDemo
+from tests.mcp.conftest import READ_TOKEN, McpDemo, run_async
 from tests.support.demo import INCIDENT_METRICS
 from tests.support.running_app import RunningApp
 
@@ -59,7 +58,7 @@ def run(transport, body):
         async with _client(name, demo, app) as client:
             return await body(client)
 
-    return anyio.run(main)
+    return run_async(main)
 
 
 def test_lists_the_tools_with_descriptions_and_input_and_output_schemas(transport):
