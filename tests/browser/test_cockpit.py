@@ -201,7 +201,9 @@ def test_recompute_button_only_for_an_unlocked_operator(wall, page):
     page.locator("#operator-unlock").click()
     expect(page.locator("#operator-controls")).to_be_visible()
     page.goto(app.url + "/")
-    expect(page.locator("#recompute-button")).to_be_visible()
+    # The wall asks the browser for its token after the page loads (a round trip, then the check): on a loaded
+    # CI box that takes longer than the default 5 s.
+    expect(page.locator("#recompute-button")).to_be_visible(timeout=20000)
     page.locator("#recompute-button").click()
     expect(page.get_by_text("refresh started (job")).to_be_visible()
     deadline = time.monotonic() + 30
