@@ -26,6 +26,7 @@ from engine.refresh import scheduler as sched
 from engine.store.write_guard import open_for_sync
 from tests.browser.conftest import screenshot
 from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR, app_environ
+from tests.support.databases import scratch_database
 from tests.support.redis_server import MISSING, REDIS_SERVER, RedisServer
 from tests.support.running_app import LOG_DIR, ROOT, RunningApp
 
@@ -95,8 +96,16 @@ def _wait(predicate, timeout: float, every: float = 0.25):
 
 
 @pytest.fixture(scope="module")
-def fleet(db: Database):
-    """Redis, two app workers without a scheduler, one separate scheduler; metrics to watch."""
+def fleet(server: Database):
+    """Redis, two app workers without a scheduler, one separate scheduler; metrics to watch.
+
+    On a database of its own: the session app (tests/conftest.py ``app``) runs its scheduler on the session
+    database and would lead there, so these schedulers could never."""
+    with scratch_database(server, "hb_fleet") as db:
+        yield from _fleet(db)
+
+
+def _fleet(db: Database):
     redis_server = RedisServer().start()
     _reset(db)
     with db.engine().begin() as conn:
