@@ -125,10 +125,10 @@ def alert_streaks(engine: Engine, alerts: Iterable[dict[str, Any]], now: datetim
     ``kind`` and ``subject``), by alert key: a value alert's red or amber streak, an error alert's run of
     failed days. Absent when the metric is no longer bad the alert's way (or the alert is of another kind)."""
     alerts = list(alerts)
-    by_metric = {a["subject"] for a in alerts if a["kind"] in ("value", "error")}
-    if not by_metric:
+    metric_ids = {a["subject"] for a in alerts if a["kind"] in ("value", "error")}
+    if not metric_ids:
         return {}
-    cards = metric_cards(engine, now, history_days=0, ids=list(by_metric))
+    cards = metric_cards(engine, now, history_days=0, ids=list(metric_ids))
     runs = current_streaks(engine, cards, statuses=(*VALUE_STATUSES, "error"))
     found = {}
     for alert in alerts:
