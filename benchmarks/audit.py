@@ -15,7 +15,6 @@ databases are dropped afterwards.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
 import sys
@@ -30,7 +29,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.cockpit_read import free_port  # noqa: E402
+from benchmarks._support.served_api import ServedApi, percentiles  # noqa: E402
 from engine.core.db import Database, open_database  # noqa: E402
 from engine.core.settings import load_settings  # noqa: E402
 from engine.store import migrations  # noqa: E402
@@ -43,18 +42,6 @@ FIRST_RENDER_S = 2.0
 PAGE_PATHS = ("/audit", "/audit/clients", "/audit/journeys")
 PAGE_P95_MS = 20.0
 console = Console()
-
-
-def serve(url: str, port: int) -> None:
-    import uvicorn
-    from sqlalchemy.engine import make_url
-
-    from engine.api import create_api
-    from engine.runtime import Runtime
-
-    settings = load_settings({"HEARTBEAT_LOG_LEVEL": "WARNING", "HEARTBEAT_METRICS_DIR": str(ROOT / "metrics")})
-    rt = Runtime(settings=settings, db=Database(make_url(url)))
-    uvicorn.run(create_api(lambda: rt), host="127.0.0.1", port=port, log_level="warning")
 
 
 def land(server: Database, scale: float, prefix: str, work: Path):
@@ -111,31 +98,13 @@ def measure_pages(url: str, requests: int) -> dict[str, dict[str, float]]:
                 response = client.get(f"/api/audit/pages/{page}")
                 timings.append((time.perf_counter() - began) * 1000)
                 assert response.status_code == 200, response.text[:200]
-            timings.sort()
-            figures[page] = {"p50": timings[len(timings) // 2], "p95": timings[int(len(timings) * 0.95) - 1],
-                             "kib": len(response.content) / 1024}
+            figures[page] = {**percentiles(timings), "kib": len(response.content) / 1024}
     return figures
 
 
 def served(app: Database, requests: int) -> dict[str, dict[str, float]]:
-    port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(app.url().render_as_string(hide_password=False), port), daemon=True)
-    process.start()
-    try:
-        import httpx
-
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/api/audit/registry", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        return measure_pages(url, requests)
-    finally:
-        process.terminate()
-        process.join(10)
+    with ServedApi(app, {"HEARTBEAT_METRICS_DIR": str(ROOT / "metrics")}) as api:
+        return measure_pages(api.url, requests)
 
 
 def first_renders(app: Database, marts: str, data_dir: str) -> dict[str, float]:

@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -30,88 +26,63 @@ import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parents[1]
-# This script's folder must not shadow the SDK: `import mcp` would find this very file.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
+# benchmarks._support takes this script's folder off the path: `import mcp` must find the SDK, not this file.
 
-from engine.core.db import Database, open_database  # noqa: E402
+from benchmarks._support import world  # noqa: E402
+from benchmarks._support.machine import bench_server  # noqa: E402
+from benchmarks._support.served_api import ServedApi, percentiles  # noqa: E402
+from engine.core.db import Database  # noqa: E402
 from engine.core.settings import load_settings  # noqa: E402
 from engine.store import migrations  # noqa: E402
+from tests.support.databases import scratch_database  # noqa: E402
 
 READ_TOKEN = "bench-read-token"
 console = Console()
 
 
 def fill(db: Database, metrics: int, days: int) -> None:
-    """Registry, a full daily history, the sync ledger and alert states, written in bulk by SQL."""
-    with psycopg.connect(db.dsn(), autocommit=True) as conn:
-        conn.execute("SELECT set_config('heartbeat.sync', 'on', false)")
-        conn.execute(
-            """
-            INSERT INTO heartbeat.metric_registry (id, name, how_to_read, value_sql, period, unit, currency,
-                direction, norm_value, alert_value, benchmark_kind, benchmark_mean, benchmark_stddev, config_hash,
-                definition_hash, source_schemas, owner, tags)
-            SELECT 'metric_' || g, 'Metric number ' || g, 'A benchmark metric.', 'SELECT 1', '24h',
-                   CASE WHEN g %% 3 = 0 THEN 'money' ELSE 'count' END, CASE WHEN g %% 3 = 0 THEN 'EUR' END,
-                   'lower_is_better', 110, 120, 'rolling_stat', 100, 5, 'h', 'd',
-                   CASE WHEN g %% 50 = 7 THEN '["cards.cards"]' ELSE '["webbank.core"]' END::jsonb,
-                   'owner' || (g %% 20) || '@example.com', '["bench"]'::jsonb
-            FROM generate_series(1, %s) g
-            """,
-            (metrics,),
-        )
-        # Red for the last (g %% 60) + 1 days (every 20th), amber today (every 20th + 1), failing today (every
-        # 100th + 2); the rest green around 100. Cards metrics (every 50th + 7) were last fed 5 days ago.
-        conn.execute(
-            """
-            INSERT INTO heartbeat.metric_history (metric_id, day, value, status, computed_at, source_as_of,
-                                                  duration_ms, error)
-            SELECT 'metric_' || g, current_date - d,
-                   CASE WHEN g %% 100 = 2 AND d = 0 THEN NULL
-                        WHEN g %% 20 = 0 AND d <= g %% 60 THEN 130 + (g %% 60) - d + 1000 * (g %% 3)
-                        WHEN g %% 20 = 1 AND d = 0 THEN 115
-                        ELSE 100 + 3 * sin(g + d) END,
-                   CASE WHEN g %% 100 = 2 AND d = 0 THEN 'error'
-                        WHEN g %% 20 = 0 AND d <= g %% 60 THEN 'red'
-                        WHEN g %% 20 = 1 AND d = 0 THEN 'amber' ELSE 'green' END,
-                   now() - d * interval '1 day',
-                   CASE WHEN g %% 50 = 7 THEN now() - (d + 5) * interval '1 day' ELSE now() - d * interval '1 day' END,
-                   12, CASE WHEN g %% 100 = 2 AND d = 0 THEN 'relation "core.payment" does not exist' END
-            FROM generate_series(1, %s) g, generate_series(0, %s - 1) d
-            """,
-            (metrics, days),
-        )
-        conn.execute(
-            """
-            INSERT INTO heartbeat.source_sync (source, schema_name, dataset, status, started_at, finished_at,
-                                               data_as_of)
-            SELECT 'webbank', 'core', 'webbank_core', 'succeeded', now() - d * interval '1 hour',
-                   now() - d * interval '1 hour', NULL FROM generate_series(0, 200) d
-            UNION ALL
-            SELECT 'cards', 'cards', 'cards_cards', 'succeeded', now() - d * interval '1 hour',
-                   now() - d * interval '1 hour', now() - interval '5 days' FROM generate_series(0, 200) d
-            """
-        )
-        conn.execute(
-            """
-            INSERT INTO heartbeat.alert_state (key, kind, subject, state, severity, since, fired_at, last_notified_at)
-            SELECT 'value:metric_' || g, 'value', 'metric_' || g, 'firing', 'red', now(), now(), now()
-            FROM generate_series(1, %s) g WHERE g %% 20 = 0
-            """,
-            (metrics,),
-        )
-        for table in ("metric_history", "metric_registry", "source_sync", "alert_state"):
-            conn.execute(f"ANALYZE heartbeat.{table}")
+    """Registry, a full daily history, the sync ledger and alert states, written in bulk by SQL.
 
-
-def percentiles(timings: list[float]) -> dict[str, float]:
-    timings = sorted(timings)
-    return {"p50": statistics.median(timings), "p95": timings[int(len(timings) * 0.95) - 1], "max": timings[-1]}
+    Red for the last (g % 60) + 1 days (every 20th), amber today (every 20th + 1), failing today (every
+    100th + 2); the rest green around 100. Cards metrics (every 50th + 7) were last fed 5 days ago.
+    """
+    world.fill(db, metrics, days, registry={
+        "unit": "CASE WHEN g % 3 = 0 THEN 'money' ELSE 'count' END",
+        "currency": "CASE WHEN g % 3 = 0 THEN 'EUR' END", "direction": "'lower_is_better'",
+        "norm_value": "110", "alert_value": "120",
+        "source_schemas": "CASE WHEN g % 50 = 7 THEN '[\"cards.cards\"]' ELSE '[\"webbank.core\"]' END::jsonb",
+        "owner": "'owner' || (g % 20) || '@example.com'", "tags": "'[\"bench\"]'::jsonb",
+    }, history={
+        "value": """CASE WHEN g % 100 = 2 AND d = 0 THEN NULL
+                         WHEN g % 20 = 0 AND d <= g % 60 THEN 130 + (g % 60) - d + 1000 * (g % 3)
+                         WHEN g % 20 = 1 AND d = 0 THEN 115
+                         ELSE 100 + 3 * sin(g + d) END""",
+        "status": """CASE WHEN g % 100 = 2 AND d = 0 THEN 'error'
+                          WHEN g % 20 = 0 AND d <= g % 60 THEN 'red'
+                          WHEN g % 20 = 1 AND d = 0 THEN 'amber' ELSE 'green' END""",
+        "source_as_of": "CASE WHEN g % 50 = 7 THEN now() - (d + 5) * interval '1 day' "
+                        "ELSE now() - d * interval '1 day' END",
+        "error": "CASE WHEN g % 100 = 2 AND d = 0 THEN 'relation \"core.payment\" does not exist' END",
+    }, then=(
+        """
+        INSERT INTO heartbeat.source_sync (source, schema_name, dataset, status, started_at, finished_at, data_as_of)
+        SELECT 'webbank', 'core', 'webbank_core', 'succeeded', now() - d * interval '1 hour',
+               now() - d * interval '1 hour', NULL FROM generate_series(0, 200) d
+        UNION ALL
+        SELECT 'cards', 'cards', 'cards_cards', 'succeeded', now() - d * interval '1 hour',
+               now() - d * interval '1 hour', now() - interval '5 days' FROM generate_series(0, 200) d
+        """,
+        """
+        INSERT INTO heartbeat.alert_state (key, kind, subject, state, severity, since, fired_at, last_notified_at)
+        SELECT 'value:metric_' || g, 'value', 'metric_' || g, 'firing', 'red', now(), now(), now()
+        FROM generate_series(1, {metrics}) g WHERE g % 20 = 0
+        """,
+    ))
 
 
 def in_process(db: Database, requests: int) -> tuple[dict[str, float], dict[str, float], int]:
@@ -132,19 +103,6 @@ def in_process(db: Database, requests: int) -> tuple[dict[str, float], dict[str,
         answer = current(engine, link_base="http://localhost:3000")
         timings.append((time.perf_counter() - began) * 1000)
     return percentiles(timings), percentiles(builds), len(answer.items)
-
-
-def serve(url: str, port: int) -> None:
-    import uvicorn
-    from sqlalchemy.engine import make_url
-
-    from engine.api import create_api
-    from engine.runtime import Runtime
-
-    settings = load_settings({"HEARTBEAT_READ_TOKEN": READ_TOKEN, "HEARTBEAT_LOG_LEVEL": "WARNING",
-                              "HEARTBEAT_DATA_DIR": tempfile.mkdtemp(prefix="hb-bench-mcp-")})
-    rt = Runtime(settings=settings, db=Database(make_url(url)))
-    uvicorn.run(create_api(lambda: rt), host="127.0.0.1", port=port, log_level="warning")
 
 
 def raw_http(url: str, requests: int) -> tuple[dict[str, float], int]:
@@ -181,14 +139,6 @@ async def over_http(url: str, requests: int) -> dict[str, float]:
                 timings.append((time.perf_counter() - began) * 1000)
                 assert not result.is_error, result.content
     return percentiles(timings)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def demo_answer_bytes(server: Database, data_dir: Path) -> tuple[int, str]:
@@ -245,38 +195,17 @@ def main() -> int:
     parser.add_argument("--skip-demo", action="store_true", help="do not build the demo to count the answer's bytes")
     parser.add_argument("--data-dir", default=str(ROOT / ".heartbeat" / "bench"))
     args = parser.parse_args()
-    server = open_database(load_settings({"HEARTBEAT_DATA_DIR": args.data_dir}))
-    with psycopg.connect(server.dsn("postgres")) as conn:
-        pg_version = conn.execute("SHOW server_version").fetchone()[0]
-    console.print(f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-                  f"PostgreSQL {pg_version} (embedded, unix socket)")
-    name = f"hb_bench_mcp_{uuid.uuid4().hex[:6]}"
-    server.ensure_database(name)
-    db = Database(server.url(name))
-    try:
-        migrations.upgrade(db.engine())
+    server, machine = bench_server(args.data_dir)
+    console.print(machine)
+    with scratch_database(server, "hb_bench_mcp") as db:
         began = time.perf_counter()
         fill(db, args.metrics, args.days)
         console.print(f"filled {args.metrics:,} metrics × {args.days} days in {time.perf_counter() - began:.1f} s")
         local, build, items = in_process(db, args.requests)
-        port = free_port()
-        process = multiprocessing.get_context("spawn").Process(
-            target=serve, args=(db.url().render_as_string(hide_password=False), port), daemon=True)
-        process.start()
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(url + "/api/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raw, raw_size = raw_http(url, args.requests)
-        remote = asyncio.run(over_http(url, args.requests))
-        process.terminate()
-        process.join(10)
-    finally:
-        db.dispose()
-        server.drop_database(name)
+        environ = {"HEARTBEAT_READ_TOKEN": READ_TOKEN, "HEARTBEAT_DATA_DIR": tempfile.mkdtemp(prefix="hb-bench-mcp-")}
+        with ServedApi(db, environ) as api:
+            raw, raw_size = raw_http(api.url, args.requests)
+            remote = asyncio.run(over_http(api.url, args.requests))
 
     table = Table(title=f"whats_wrong_today at {args.metrics:,} metrics × {args.days} days "
                         f"({args.requests} calls after warm-up, {items} items)")

@@ -15,7 +15,6 @@ import os
 import platform
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psutil
@@ -25,52 +24,11 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.core.db import Database, open_database  # noqa: E402
-from engine.core.settings import load_settings  # noqa: E402
-from engine.store import migrations  # noqa: E402
-from engine.store.write_guard import open_for_sync  # noqa: E402
-from tests.security.raw_socket import RawSession  # noqa: E402
+from benchmarks._support.wall import METRICS, TEST_DATA_DIR, open_tab, rss_kb, wall  # noqa: E402
+from engine.core.db import Database  # noqa: E402
 from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
-TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
-ROOT_STATE = "reflex___state____state"
-METRICS = 40
-
-
-def _wall(db: Database) -> None:
-    with db.engine().begin() as conn:
-        open_for_sync(conn)
-        for i in range(METRICS):
-            value = [99, 93, 50][i % 3]
-            conn.execute(text(
-                "INSERT INTO heartbeat.metric_registry (id, name, value_sql, period, unit, direction, norm_value, "
-                "alert_value, config_hash, definition_hash) VALUES (:id, :name, 'SELECT 1', '24h', 'percent', "
-                "'higher_is_better', 95, 90, 'h', 'd')"), {"id": f"metric_{i:02d}", "name": f"Metric number {i}"})
-            conn.execute(text(
-                "INSERT INTO heartbeat.metric_history (metric_id, day, value, status, source_as_of) "
-                "VALUES (:id, current_date, :v, 'x', now())"), {"id": f"metric_{i:02d}", "v": value})
-        conn.execute(text("INSERT INTO heartbeat.refresh_job (trigger, requested, status, phase, finished_at) "
-                          "VALUES ('cron', '\"all\"', 'succeeded', 'done', now())"))
-
-
-def rss_kb(app: RunningApp) -> float:
-    """Resident memory of the app and all its children (heartbeat serve, reflex run, the web server)."""
-    parent = psutil.Process(app.process.pid)
-    total = 0
-    for proc in [parent, *parent.children(recursive=True)]:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-    return total / 1024
-
-
-def open_tab(app: RunningApp) -> RawSession:
-    session = RawSession("127.0.0.1", app.port, str(uuid.uuid4()))
-    session.emit(f"{ROOT_STATE}.hydrate_and_load", {}, "/")
-    session.wait_for(lambda frame: "metric_0" in frame or "Metric number" in frame, timeout=60)
-    return session
 
 
 def beats(db: Database) -> tuple[int, object]:
@@ -92,79 +50,70 @@ def main() -> int:
     parser.add_argument("--test-data-dir", default=str(TEST_DATA_DIR), help="where the test PostgreSQL lives")
     args = parser.parse_args()
 
-    data_dir = Path(args.test_data_dir)
-    server = open_database(load_settings({"HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_DATABASE_URL": ""}))
-    name = f"hb_bench_sessions_{uuid.uuid4().hex[:6]}"
-    server.ensure_database(name)
-    db = Database(server.url(name))
-    migrations.upgrade(db.engine())
-    _wall(db)
-    (data_dir / "no-metrics").mkdir(parents=True, exist_ok=True)
-    app = RunningApp({
-        "HEARTBEAT_DATABASE_URL": db.url().render_as_string(hide_password=False),
-        "HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_METRICS_DIR": str(data_dir / "no-metrics"),
-        "HEARTBEAT_TV_REFRESH_SECONDS": str(args.interval), "HEARTBEAT_SCHEDULER": "off",
-        "HEARTBEAT_MAX_SESSIONS_PER_ADDRESS": str(args.sessions + 10),
-    }, name="sessions-bench")
-    try:
-        app.start()
-        console.print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-                      f"Python {platform.python_version()}; {args.sessions} sessions, refresh every {args.interval}s, "
-                      f"{METRICS} metrics on the wall")
-        for _ in range(3):  # warm-up: first tabs pay for imports and caches
-            open_tab(app).close()
-        time.sleep(args.interval + 6)
-        baseline = rss_kb(app)
-        started = time.monotonic()
-        tabs = [open_tab(app) for _ in range(args.sessions)]
-        opened_in = time.monotonic() - started
-        deadline = time.monotonic() + 2 * args.interval
-        while time.monotonic() < deadline:  # idle, answering pings like a tab
-            for tab in tabs:
-                try:
-                    frame = tab.ws.receive(timeout=0.001)
-                    if frame == "2":
-                        tab.ws.send("3")  # Engine.IO pong
-                except Exception:  # the server closed it: counted as gone
-                    pass
-            time.sleep(0.2)
-        idle = rss_kb(app)
-        screens_open, _ = beats(db)
+    with wall(Path(args.test_data_dir), "hb_bench_sessions", interval=args.interval,
+              sessions=args.sessions) as (db, environ):
+        app = RunningApp(environ, name="sessions-bench")
+        try:
+            app.start()
+            return measure(app, db, args)
+        finally:
+            app.stop()
+
+
+def measure(app: RunningApp, db: Database, args: argparse.Namespace) -> int:
+    """Tabs open, idle, dropped, a second wave: the figures of the module docstring."""
+    console.print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+                  f"Python {platform.python_version()}; {args.sessions} sessions, refresh every {args.interval}s, "
+                  f"{METRICS} metrics on the wall")
+    for _ in range(3):  # warm-up: first tabs pay for imports and caches
+        open_tab(app).close()
+    time.sleep(args.interval + 6)
+    baseline = rss_kb(app)
+    started = time.monotonic()
+    tabs = [open_tab(app) for _ in range(args.sessions)]
+    opened_in = time.monotonic() - started
+    deadline = time.monotonic() + 2 * args.interval
+    while time.monotonic() < deadline:  # idle, answering pings like a tab
         for tab in tabs:
-            tab.close()
-        closed_at = time.monotonic()
-        time.sleep(args.interval + 3 + 2)  # one refresh interval, the loop's disconnect grace, a margin
-        after = rss_kb(app)
-        after_s = time.monotonic() - closed_at
-        _, last_beat_1 = beats(db)
-        time.sleep(args.interval + 1)
-        _, last_beat_2 = beats(db)
-        still = beating_since(db, args.interval + 1)
-        # A second wave: memory given back (to the OS or to the allocator) is taken again instead of grown.
-        second = [open_tab(app) for _ in range(args.sessions)]
-        time.sleep(2 * args.interval)
-        idle_again = rss_kb(app)
-        for tab in second:
-            tab.close()
-        per_session = (idle - baseline) / args.sessions
-        held = idle - baseline
-        released = (idle - after) / held if held > 0 else 1.0
-        console.print(f"opened {args.sessions} sessions in {opened_in:.1f}s; screens recorded: {screens_open}")
-        console.print(f"RSS baseline {baseline / 1024:.1f} MB, idle {idle / 1024:.1f} MB, "
-                      f"{after_s:.0f}s after disconnect "
-                      f"{after / 1024:.1f} MB")
-        console.print(f"[bold]per idle session: {per_session:.0f} KB[/] (target ≤ 100); released after disconnect "
-                      f"within one interval + grace: {released:.0%}")
-        console.print(f"second wave of {args.sessions}: RSS {idle_again / 1024:.1f} MB, grew "
-                      f"{(idle_again - after) / args.sessions:.0f} KB per session over the post-disconnect RSS "
-                      f"(first wave: {per_session:.0f} KB)")
-        console.print(f"refresh loops still beating one interval after the disconnect: {still}")
-        return 0 if per_session <= 100 and still == 0 else 1
-    finally:
-        app.stop()
-        db.dispose()
-        server.drop_database(name)
-        server.dispose()
+            try:
+                frame = tab.ws.receive(timeout=0.001)
+                if frame == "2":
+                    tab.ws.send("3")  # Engine.IO pong
+            except Exception:  # the server closed it: counted as gone
+                pass
+        time.sleep(0.2)
+    idle = rss_kb(app)
+    screens_open, _ = beats(db)
+    for tab in tabs:
+        tab.close()
+    closed_at = time.monotonic()
+    time.sleep(args.interval + 3 + 2)  # one refresh interval, the loop's disconnect grace, a margin
+    after = rss_kb(app)
+    after_s = time.monotonic() - closed_at
+    _, last_beat_1 = beats(db)
+    time.sleep(args.interval + 1)
+    _, last_beat_2 = beats(db)
+    still = beating_since(db, args.interval + 1)
+    # A second wave: memory given back (to the OS or to the allocator) is taken again instead of grown.
+    second = [open_tab(app) for _ in range(args.sessions)]
+    time.sleep(2 * args.interval)
+    idle_again = rss_kb(app)
+    for tab in second:
+        tab.close()
+    per_session = (idle - baseline) / args.sessions
+    held = idle - baseline
+    released = (idle - after) / held if held > 0 else 1.0
+    console.print(f"opened {args.sessions} sessions in {opened_in:.1f}s; screens recorded: {screens_open}")
+    console.print(f"RSS baseline {baseline / 1024:.1f} MB, idle {idle / 1024:.1f} MB, "
+                  f"{after_s:.0f}s after disconnect "
+                  f"{after / 1024:.1f} MB")
+    console.print(f"[bold]per idle session: {per_session:.0f} KB[/] (target ≤ 100); released after disconnect "
+                  f"within one interval + grace: {released:.0%}")
+    console.print(f"second wave of {args.sessions}: RSS {idle_again / 1024:.1f} MB, grew "
+                  f"{(idle_again - after) / args.sessions:.0f} KB per session over the post-disconnect RSS "
+                  f"(first wave: {per_session:.0f} KB)")
+    console.print(f"refresh loops still beating one interval after the disconnect: {still}")
+    return 0 if per_session <= 100 and still == 0 else 1
 
 
 if __name__ == "__main__":

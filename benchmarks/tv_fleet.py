@@ -26,7 +26,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import psutil
@@ -36,15 +35,11 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.sessions import METRICS, ROOT_STATE, _wall, rss_kb  # noqa: E402
-from engine.core.db import Database, open_database  # noqa: E402
-from engine.core.settings import load_settings  # noqa: E402
-from engine.store import migrations  # noqa: E402
-from tests.security.raw_socket import RawSession  # noqa: E402
+from benchmarks._support.wall import METRICS, TEST_DATA_DIR, open_tab, rss_kb, wall  # noqa: E402
+from engine.core.db import Database  # noqa: E402
 from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
-TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
 # Red at 50: red tiles are on every page of the rotation, so every TV shows it on every tick; the changes
 # keep it red, the rest of the wall stays.
 WATCHED = "metric_02"
@@ -54,12 +49,10 @@ class Tv:
     """One TV session and the frames it received, timestamped by a reader thread."""
 
     def __init__(self, app: RunningApp) -> None:
-        self.session = RawSession("127.0.0.1", app.port, str(uuid.uuid4()))
+        self.session = open_tab(app, timeout=120)
         self.frames: list[tuple[float, int, str]] = []
         self.lock = threading.Lock()
         self.closed = False
-        self.session.emit(f"{ROOT_STATE}.hydrate_and_load", {}, "/")
-        self.session.wait_for(lambda frame: "Metric number" in frame, timeout=120)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -125,101 +118,91 @@ def main() -> int:
     parser.add_argument("--test-data-dir", default=str(TEST_DATA_DIR), help="where the test PostgreSQL lives")
     args = parser.parse_args()
 
-    data_dir = Path(args.test_data_dir)
-    server = open_database(load_settings({"HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_DATABASE_URL": ""}))
-    name = f"hb_bench_fleet_{uuid.uuid4().hex[:6]}"
-    server.ensure_database(name)
-    db = Database(server.url(name))
-    migrations.upgrade(db.engine())
-    _wall(db)
-    (data_dir / "no-metrics").mkdir(parents=True, exist_ok=True)
-    redis_server = None
-    environ = {
-        "HEARTBEAT_DATABASE_URL": db.url().render_as_string(hide_password=False),
-        "HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_METRICS_DIR": str(data_dir / "no-metrics"),
-        "HEARTBEAT_TV_REFRESH_SECONDS": str(args.interval), "HEARTBEAT_SCHEDULER": "off",
-        "HEARTBEAT_MAX_SESSIONS_PER_ADDRESS": str(args.sessions + 10),
-    }
-    if args.workers > 1:
-        from tests.support.redis_server import RedisServer
+    with wall(Path(args.test_data_dir), "hb_bench_fleet", interval=args.interval,
+              sessions=args.sessions) as (db, environ):
+        redis_server = None
+        if args.workers > 1:
+            from tests.support.redis_server import RedisServer
 
-        redis_server = RedisServer().start()
-        environ["HEARTBEAT_REDIS_URL"] = redis_server.url
-    app = RunningApp(environ, name="fleet-bench", args=("--workers", str(args.workers)))
-    tvs: list[Tv] = []
-    try:
-        app.start()
-        console.print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
-                      f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
-                      f"{args.sessions} TV sessions on {args.workers} worker(s)"
-                      f"{' with Redis' if redis_server else ''}, refresh every {args.interval:g}s, "
-                      f"{METRICS} metrics on the wall")
-        for _ in range(3):  # warm-up: the first tabs pay for imports and caches
-            Tv(app).close()
-        time.sleep(5)
-        baseline = rss_kb(app)
-        started = time.monotonic()
-        for _ in range(args.sessions):
-            tvs.append(Tv(app))
-        console.print(f"opened {args.sessions} sessions in {time.monotonic() - started:.1f}s")
-        time.sleep(args.interval + 2)  # every loop past its first tick
-        rss = rss_kb(app)
+            redis_server = RedisServer().start()
+            environ["HEARTBEAT_REDIS_URL"] = redis_server.url
+        app = RunningApp(environ, name="fleet-bench", args=("--workers", str(args.workers)))
+        tvs: list[Tv] = []
+        try:
+            app.start()
+            return measure(app, db, tvs, args, redis=redis_server is not None)
+        finally:
+            for tv in tvs:
+                tv.close()
+            app.stop()
+            if redis_server is not None:
+                redis_server.stop()
 
-        steady_start, cpu_start = time.monotonic(), cpu_seconds(app)
-        time.sleep(args.steady * args.interval)
-        steady_end, cpu_end = time.monotonic(), cpu_seconds(app)
-        cpu_per_interval = (cpu_end - cpu_start) / args.steady
-        core_share = (cpu_end - cpu_start) / (steady_end - steady_start)
-        steady_bytes = [tv.bytes_between(steady_start, steady_end) / args.steady for tv in tvs]
 
-        latencies: list[float] = []
-        worst: list[float] = []
-        missing = 0
-        change_bytes: list[float] = []
-        rng = random.Random(17)
-        for round_ in range(args.changes):
-            time.sleep(rng.uniform(0, args.interval))
-            value = 41.0 + round_ + rng.randint(1, 8) / 10  # still red, and a text no other tile shows
-            needle = f"{value:.1f}%"
-            changed = time.monotonic()
-            set_value(db, value)
-            deadline = changed + 2 * args.interval + 5
-            while time.monotonic() < deadline and any(tv.first_with(needle, changed) is None for tv in tvs):
-                time.sleep(0.2)
-            arrived = [tv.first_with(needle, changed) for tv in tvs]
-            missing += sum(a is None for a in arrived)
-            round_latencies = [a - changed for a in arrived if a is not None]
-            latencies += round_latencies
-            worst.append(max(round_latencies, default=float("nan")))
-            change_bytes += [tv.bytes_between(changed, changed + args.interval) for tv in tvs]
-            time.sleep(1)
+def measure(app: RunningApp, db: Database, tvs: list["Tv"], args: argparse.Namespace, *, redis: bool) -> int:
+    """Steady state, change-to-screen and memory with ``args.sessions`` TVs (the module docstring)."""
+    console.print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
+                  f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; "
+                  f"{args.sessions} TV sessions on {args.workers} worker(s)"
+                  f"{' with Redis' if redis else ''}, refresh every {args.interval:g}s, "
+                  f"{METRICS} metrics on the wall")
+    for _ in range(3):  # warm-up: the first tabs pay for imports and caches
+        Tv(app).close()
+    time.sleep(5)
+    baseline = rss_kb(app)
+    started = time.monotonic()
+    for _ in range(args.sessions):
+        tvs.append(Tv(app))
+    console.print(f"opened {args.sessions} sessions in {time.monotonic() - started:.1f}s")
+    time.sleep(args.interval + 2)  # every loop past its first tick
+    rss = rss_kb(app)
 
-        target_cpu = core_share <= 0.10
-        p95 = percentile(latencies, 0.95) if latencies else float("nan")
-        target_latency = bool(latencies) and missing == 0 and p95 <= args.interval + 1
-        console.print(f"[bold]server CPU: {cpu_per_interval:.2f} CPU-s per {args.interval:g}s interval = "
-                      f"{core_share:.1%} of one core[/] (target ≤ 10 % for 100 TVs at 30 s: "
-                      f"{'met' if target_cpu else 'NOT met'})")
-        console.print(f"bytes per session per refresh, unchanged wall: median {statistics.median(steady_bytes):.0f} B, "
-                      f"max {max(steady_bytes):.0f} B; in an interval with one changed tile: median "
-                      f"{statistics.median(change_bytes):.0f} B")
-        console.print(f"[bold]change-to-screen over {len(latencies)} arrivals ({args.changes} changes × "
-                      f"{args.sessions} TVs): p50 {statistics.median(latencies):.1f}s, p95 {p95:.1f}s, "
-                      f"max {max(latencies):.1f}s[/]; slowest TV per change: "
-                      f"{', '.join(f'{w:.1f}s' for w in worst)}; never arrived: {missing} "
-                      f"(target p95 ≤ {args.interval + 1:g}s: {'met' if target_latency else 'NOT met'})")
-        console.print(f"[bold]server RSS per session: {(rss - baseline) / args.sessions:.0f} KB[/] "
-                      f"(baseline {baseline / 1024:.1f} MB, with {args.sessions} TVs {rss / 1024:.1f} MB)")
-        return 0 if target_cpu and target_latency else 1
-    finally:
-        for tv in tvs:
-            tv.close()
-        app.stop()
-        if redis_server is not None:
-            redis_server.stop()
-        db.dispose()
-        server.drop_database(name)
-        server.dispose()
+    steady_start, cpu_start = time.monotonic(), cpu_seconds(app)
+    time.sleep(args.steady * args.interval)
+    steady_end, cpu_end = time.monotonic(), cpu_seconds(app)
+    cpu_per_interval = (cpu_end - cpu_start) / args.steady
+    core_share = (cpu_end - cpu_start) / (steady_end - steady_start)
+    steady_bytes = [tv.bytes_between(steady_start, steady_end) / args.steady for tv in tvs]
+
+    latencies: list[float] = []
+    worst: list[float] = []
+    missing = 0
+    change_bytes: list[float] = []
+    rng = random.Random(17)
+    for round_ in range(args.changes):
+        time.sleep(rng.uniform(0, args.interval))
+        value = 41.0 + round_ + rng.randint(1, 8) / 10  # still red, and a text no other tile shows
+        needle = f"{value:.1f}%"
+        changed = time.monotonic()
+        set_value(db, value)
+        deadline = changed + 2 * args.interval + 5
+        while time.monotonic() < deadline and any(tv.first_with(needle, changed) is None for tv in tvs):
+            time.sleep(0.2)
+        arrived = [tv.first_with(needle, changed) for tv in tvs]
+        missing += sum(a is None for a in arrived)
+        round_latencies = [a - changed for a in arrived if a is not None]
+        latencies += round_latencies
+        worst.append(max(round_latencies, default=float("nan")))
+        change_bytes += [tv.bytes_between(changed, changed + args.interval) for tv in tvs]
+        time.sleep(1)
+
+    target_cpu = core_share <= 0.10
+    p95 = percentile(latencies, 0.95) if latencies else float("nan")
+    target_latency = bool(latencies) and missing == 0 and p95 <= args.interval + 1
+    console.print(f"[bold]server CPU: {cpu_per_interval:.2f} CPU-s per {args.interval:g}s interval = "
+                  f"{core_share:.1%} of one core[/] (target ≤ 10 % for 100 TVs at 30 s: "
+                  f"{'met' if target_cpu else 'NOT met'})")
+    console.print(f"bytes per session per refresh, unchanged wall: median {statistics.median(steady_bytes):.0f} B, "
+                  f"max {max(steady_bytes):.0f} B; in an interval with one changed tile: median "
+                  f"{statistics.median(change_bytes):.0f} B")
+    console.print(f"[bold]change-to-screen over {len(latencies)} arrivals ({args.changes} changes × "
+                  f"{args.sessions} TVs): p50 {statistics.median(latencies):.1f}s, p95 {p95:.1f}s, "
+                  f"max {max(latencies):.1f}s[/]; slowest TV per change: "
+                  f"{', '.join(f'{w:.1f}s' for w in worst)}; never arrived: {missing} "
+                  f"(target p95 ≤ {args.interval + 1:g}s: {'met' if target_latency else 'NOT met'})")
+    console.print(f"[bold]server RSS per session: {(rss - baseline) / args.sessions:.0f} KB[/] "
+                  f"(baseline {baseline / 1024:.1f} MB, with {args.sessions} TVs {rss / 1024:.1f} MB)")
+    return 0 if target_cpu and target_latency else 1
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ LAYERS: dict[str, set[str]] = {
     "engine.alerts": {"engine.read", "engine.ingest.ledger", "engine.contract", "engine.core"},
     "engine.runtime": {"engine.audit", "engine.refresh", "engine.alerts", "engine.metrics", "engine.ingest",
                        "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
-    "engine.mcp": {"engine.read", "engine.audit.read", "engine.ingest.ledger", "engine.runtime", "engine.core",
+    "engine.mcp": {"engine.read", "engine.audit.read", "engine.docs.handwritten", "engine.docs.search", "engine.ingest.ledger", "engine.runtime", "engine.core",
                    "engine.contract"},
     "engine.api": {"engine.mcp", "engine.audit", "engine.runtime", "engine.refresh", "engine.alerts", "engine.metrics",
                    "engine.read", "engine.store", "engine.core", "engine.contract"},
@@ -41,8 +41,11 @@ LAYERS: dict[str, set[str]] = {
     "engine.demo": {"engine.core"},
     "engine.cli": {"engine.mcp", "engine.discover", "engine.audit", "engine.runtime", "engine.demo", "engine.refresh", "engine.alerts",
                    "engine.metrics", "engine.ingest", "engine.sources", "engine.read", "engine.store", "engine.core", "engine.contract"},
+    # The docs folder's pages and the one search over them: below engine.mcp, which serves and searches them.
+    "engine.docs.handwritten": set(),
+    "engine.docs.search": set(),
     # /docs beyond docs/*.md: references generated from the declarations, catalogues from the registries.
-    "engine.docs": {"engine.mcp", "engine.api", "engine.cli", "engine.audit.read", "engine.read", "engine.sources", "engine.core",
+    "engine.docs": {"engine.docs.handwritten", "engine.docs.search", "engine.mcp", "engine.api", "engine.cli", "engine.audit.read", "engine.read", "engine.sources", "engine.core",
                     "engine.contract"},
     # The UI, by role: pure display below state, components above state, pages on top.
     "heartbeat_app.display": {"engine.audit.kinds", "engine.contract", "engine.core", "engine.read"},

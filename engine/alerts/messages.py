@@ -90,8 +90,7 @@ def value_message(facts: dict[str, Any], transition: str, severity: str, *, sinc
     payload = {"kind": "value", "transition": transition, "severity": severity, "title": title.strip(),
                "lines": lines, **facts}
     if streak is not None:
-        payload["bad_since"] = {"status": streak.status, "day": streak.first_day.isoformat(), "days": streak.days,
-                                "text": streak.text()}
+        payload["bad_since"] = streak.as_dict()
     if was is not None:
         payload["was"] = {"value": was["value"], "value_text": was["value_text"], "z": was["z"],
                           "at": was["at"].isoformat() if was["at"] else None, "event": was["event"]}

@@ -12,6 +12,7 @@ from engine.alerts.config import AlertConfig, AlertConfigError
 from engine.alerts.config import load as load_config
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.text import clean_text
+from engine.read.streaks import alert_streaks
 
 # "Never forever": a silence longer than this is refused; renew it instead (and say why again).
 MAX_SILENCE = timedelta(days=30)
@@ -112,6 +113,10 @@ def overview(engine: Engine, config: AlertConfig | None, *, now: datetime | None
             "SELECT id, channel, alert_key, transition, attempts, last_error, created_at, "
             "payload->>'title' AS title FROM heartbeat.alert_outbox WHERE status = 'dead' "
             "ORDER BY id DESC LIMIT 100")).mappings()]
+    # "Since when" is the history's answer, as the alert messages give it, not the moment the alert fired.
+    runs = alert_streaks(engine, alerts, now)
+    for a in alerts:
+        a["bad_since"] = runs[a["key"]].as_dict() if a["key"] in runs else None
     acked = [a for a in alerts if a["acked_until"] and a["acked_until"] > now]
     deliveries: dict[str, list[dict[str, Any]]] = {}
     for row in recent:

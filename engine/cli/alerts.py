@@ -15,7 +15,7 @@ from engine.alerts import messages, outbox, silences
 from engine.cli.common import Formatter, printing
 from engine.core.durations import parse_duration
 from engine.core.errors import FieldRejected, HeartbeatError
-from engine.core.formatting import age
+from engine.read.streaks import since_text
 from engine.runtime import Runtime
 
 
@@ -28,7 +28,7 @@ def cmd_list(rt: Runtime, args: argparse.Namespace, out: Console) -> int:
         alerts.add_column(column)
     for row in view["firing"] + view["pending"]:
         ack = f"{row['acked_by']} until {row['acked_until']:%Y-%m-%d %H:%M}" if row in view["acknowledged"] else ""
-        alerts.add_row(str(row["id"]), row["state"], row["kind"], row["subject"], age(row["since"], now),
+        alerts.add_row(str(row["id"]), row["state"], row["kind"], row["subject"], since_text(row, now),
                        row["title"] or "", ack)
     out.print(alerts if alerts.rows else "nothing firing or pending")
     if view["silenced"]:

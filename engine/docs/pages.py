@@ -9,11 +9,11 @@ request (``engine.docs.catalogs``); ``CATALOGS`` names their routes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
-RUNBOOKS = "runbooks"
+from engine.docs.handwritten import DOCS_DIR, DocPage, ordered, read_pages, title_of
+
+__all__ = ["CATALOGS", "DOCS_DIR", "DocPage", "GENERATED", "load_docs"]
 
 
 def _settings() -> str:
@@ -50,37 +50,15 @@ CATALOGS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class DocPage:
-    slug: str  # "metrics", "runbooks/add-a-metric"
-    title: str
-    body: str
-
-    @property
-    def route(self) -> str:
-        return f"/docs/{self.slug}"
-
-    @property
-    def is_runbook(self) -> bool:
-        return self.slug.startswith(RUNBOOKS + "/")
-
-
-def title_of(body: str, slug: str) -> str:
-    for line in body.splitlines():
-        if line.startswith("# "):
-            return line[2:].strip()
-    return slug.rsplit("/", 1)[-1].replace("-", " ").capitalize()
-
-
 def load_docs(folder: Path = DOCS_DIR, *, generated: dict[str, Callable[[], str]] | None = None) -> list[DocPage]:
-    """Every Markdown page of ``folder`` and its runbooks: index first, then by title, runbooks last."""
+    """Every hand-written page of ``folder`` (``engine.docs.handwritten``), each with its generated reference
+    appended: index first, then by title, runbooks last."""
     generated = GENERATED if generated is None else generated
     pages = []
-    for path in [*sorted(folder.glob("*.md")), *sorted((folder / RUNBOOKS).glob("*.md"))]:
-        slug = path.relative_to(folder).with_suffix("").as_posix()
-        text = path.read_text(encoding="utf-8")
-        reference = generated[slug]() if slug in generated else ""
+    for page in read_pages(folder):
+        reference = generated[page.slug]() if page.slug in generated else ""
         if reference:
-            text = text.rstrip() + "\n\n" + reference
-        pages.append(DocPage(slug, title_of(text, slug), text))
-    return sorted(pages, key=lambda p: (p.slug != "index", p.is_runbook, p.title.lower()))
+            text = page.body.rstrip() + "\n\n" + reference
+            page = DocPage(page.slug, title_of(text, page.slug), text)
+        pages.append(page)
+    return ordered(pages)

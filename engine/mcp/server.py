@@ -22,7 +22,8 @@ from sqlalchemy import exc as sa_exc
 from engine import contract
 from engine.core.db import DatabaseError
 from engine.core.version import VERSION
-from engine.mcp import docs, models, tools
+from engine.docs.handwritten import shipped_pages
+from engine.mcp import models, tools
 from engine.read.cards import metric_cards
 from engine.read.triage import MAX_LIMIT, Triage, current
 from engine.runtime import Runtime
@@ -202,7 +203,7 @@ def build_server(get_runtime: Callable[[], Runtime]) -> HeartbeatMCP:
         work); the best sections with a link and an excerpt."""
         return tools.search_docs(query, link_base())
 
-    for page in docs.pages():
+    for page in shipped_pages():
         _doc_resource(server, page)
 
     @server.resource("heartbeat://metrics/{metric_id}", mime_type="text/markdown",

@@ -18,8 +18,10 @@ from sqlalchemy import Engine, text
 from engine.audit import read as cuts_read
 from engine.core import formatting
 from engine.core.errors import NotFound
+from engine.docs.handwritten import shipped_pages
+from engine.docs.search import Searchable, search
 from engine.ingest.ledger import last_syncs
-from engine.mcp import docs, models
+from engine.mcp import models
 from engine.read import jobs
 from engine.read.cards import MetricCard, metric_cards, metric_profile
 from engine.read.triage import CutLink
@@ -27,6 +29,7 @@ from engine.read.triage import CutLink
 MAX_HISTORY_DAYS = 730
 PAYLOAD_LIST_ITEMS = 20  # a cut payload's lists are cut to this many items when the payload is large
 PAYLOAD_LARGE_BYTES = 4_000
+DOC_HITS = 5  # search_docs answers the five best sections
 
 
 class UnknownId(ToolError):
@@ -200,11 +203,13 @@ def list_alerts(engine: Engine, state: str | None) -> models.AlertList:
 
 
 def search_docs(query: str, link_base: str) -> models.DocSearch:
+    """The /docs search over the hand-written pages; an agent's question in words matches the sections that
+    hold most of them (the search box wants every word)."""
+    pages = [Searchable(p.route, p.title, p.body) for p in shipped_pages()]
     return models.DocSearch(query=query, hits=[
-        models.DocHit(page=s.slug, title=s.page_title, section=s.heading,
-                      link=f"{link_base}/docs/{s.slug}" + (f"#{s.anchor}" if s.heading != s.page_title else ""),
-                      excerpt=excerpt)
-        for s, excerpt in docs.search(query)])
+        models.DocHit(page=h.href.removeprefix("/docs/"), title=h.title, section=h.section,
+                      link=f"{link_base}{h.href}" + (f"#{h.anchor}" if h.anchor else ""), excerpt=h.line)
+        for h in search(query, pages, DOC_HITS, every_word=False)])
 
 
 def metric_definition(engine: Engine, metric_id: str) -> str:

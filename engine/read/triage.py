@@ -60,15 +60,6 @@ _ALERTS_SQL = text("""
 _SILENCES_SQL = text("""
     SELECT metric_id, tag, ends_at FROM heartbeat.alert_silence WHERE created_at <= :now AND ends_at > :now
 """)
-# The first day of an erroring metric's current streak: the day after the last day it had another status.
-_STREAK_SQL = text("""
-    SELECT t.id, (SELECT min(h.day) FROM heartbeat.metric_history h
-                  WHERE h.metric_id = t.id AND h.day > coalesce(o.day, '-infinity'::date)) AS since,
-           o.day IS NULL AS whole_history
-    FROM unnest(CAST(:ids AS text[]), CAST(:statuses AS text[])) AS t(id, status)
-    LEFT JOIN LATERAL (SELECT max(h.day) AS day FROM heartbeat.metric_history h
-                       WHERE h.metric_id = t.id AND h.status <> t.status) AS o ON o.day IS NOT NULL
-""")
 # Per metric on the (metric_id, day) key: the planner would otherwise walk the day index for every metric.
 _SERIES_SQL = text("""
     SELECT t.id AS metric_id, h.day, h.value
@@ -220,25 +211,19 @@ def triage(engine: Engine, *, link_base: str, limit: int = 10, now: datetime | N
     stale_only = [c for c in cards if c.freshness is contract.Freshness.STALE and c.id not in held_back]
 
     ids = [c.id for c in judged]
-    streaks: dict[str, tuple[date | None, bool]] = {}
     series: dict[str, list[tuple[date, float | None]]] = defaultdict(list)
     alert_keys = [f"{'error' if c.status.value == 'error' else 'value'}:{c.id}" for c in judged + stale_only]
     alert_keys += [f"stale:{pair}" for pair in stale_sources]
     with engine.connect() as conn:
-        failing = [c for c in judged if c.status.value == "error"]
-        if failing:
-            streaks = {row.id: (row.since, row.whole_history) for row in conn.execute(
-                _STREAK_SQL, {"ids": [c.id for c in failing], "statuses": ["error"] * len(failing)})}
         if ids:
             for metric_id, day, value in conn.execute(
                     _SERIES_SQL, {"ids": ids, "since": today - timedelta(days=TREND_DAYS)}):
                 series[metric_id].append((day, value))
         alerts = {row["key"]: dict(row) for row in conn.execute(_ALERTS_SQL, {"keys": alert_keys}).mappings()}
     cuts = first_cuts(engine) if (judged or stale_only) else {}
-    # Red and amber streaks by the one rule the alerts use too (engine.read.streaks): a message and the
-    # triage never disagree on how long a metric has been bad.
-    streaks.update({metric_id: (run.first_day, run.from_start) for metric_id, run in current_streaks(
-        engine, [c for c in judged if c.status.value in ("red", "amber")]).items()})
+    # Red, amber and error streaks by the one rule the alerts use too (engine.read.streaks): a message, the
+    # alerts page and the triage never disagree on how long a metric has been bad.
+    streaks = current_streaks(engine, judged, statuses=("red", "amber", "error"))
 
     def metric_item(card: MetricCard, kind: Kind, sentence: str) -> TriageItem:
         streak = streaks.get(card.id)
@@ -247,7 +232,7 @@ def triage(engine: Engine, *, link_base: str, limit: int = 10, now: datetime | N
         return TriageItem(
             rank=0, kind=kind, subject=card.id, why=sentence,
             severity=_severity(card) if kind in ("red", "amber") else 0.0,
-            since=streak[0] if streak else None, since_history_start=bool(streak and streak[1]),
+            since=streak.first_day if streak else None, since_history_start=bool(streak and streak.from_start),
             owner=card.owner, verified=card.verification_state == "verified",
             last_7_days=_last_days(list(card.history), today), freshness=card.freshness.value,
             # Fresh data needs no time; late and stale data say how old they are.

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.core import formatting
+from engine.read.streaks import since_text
 from heartbeat_app.display.text import SHORT, when
 
 DELIVERIES_PER_CHANNEL = 8
@@ -17,7 +17,7 @@ def alert_row(a: dict[str, Any], tz: ZoneInfo, now: datetime) -> dict[str, str]:
     acked = a["acked_until"] is not None and a["acked_until"] > now
     return {
         "id": str(a["id"]), "kind": a["kind"], "subject": a["subject"], "state": a["state"],
-        "title": a["title"] or a["subject"], "since": formatting.age(a["fired_at"] or a["since"], now),
+        "title": a["title"] or a["subject"], "since": since_text(a, now),
         "ack": f"acknowledged by {a['acked_by']} until {when(a['acked_until'], tz, SHORT)}" if acked else "",
         "link": a["link"] or "",
     }

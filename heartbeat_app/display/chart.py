@@ -217,14 +217,21 @@ def _y_axis(f: _Frame, values: list[float]) -> dict[str, Any]:
     mean, sigma = card.benchmark_mean, card.benchmark_stddev
     if _finite(mean) and _finite(sigma) and sigma:
         extent += [mean - sigma, mean + sigma]
+    return value_axis(extent, card.unit, card.currency)
+
+
+def value_axis(extent: list[float], unit: str, currency: str | None = None) -> dict[str, Any]:
+    """A y axis holding every number of ``extent``, with round ticks written in the unit — a duration in
+    seconds, minutes, hours or days by its size (clock steps: 30m, 1h, 2d), money with its sign."""
     yaxis: dict[str, Any] = {"automargin": True, "tickfont": {"size": 18}, "showgrid": True, "zeroline": False}
+    extent = [v for v in extent if _finite(v)]
     if extent:
         low, high = min(extent), max(extent)
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
         # A metric that never goes below zero gets no negative axis.
         low, high = (low - pad if low - pad >= 0 or low < 0 else 0.0), high + pad
-        ticks = _nice_ticks(low, high, durations=card.unit == "seconds")
-        yaxis.update(range=[low, high], tickvals=ticks, ticktext=[f.text(t) for t in ticks])
+        ticks = _nice_ticks(low, high, durations=unit == "seconds")
+        yaxis.update(range=[low, high], tickvals=ticks, ticktext=[formatting.value(t, unit, currency) for t in ticks])
     return yaxis
 
 

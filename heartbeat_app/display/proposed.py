@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from engine.core import formatting
 from engine.read.proposals import ProposedView
+from heartbeat_app.display.chart import value_axis
 
 VALUE = "#a5b4fc"
 RED = "#ff5a5f"
@@ -73,6 +74,11 @@ def figure(item: dict[str, Any], incidents: list[dict[str, Any]]) -> dict[str, A
     points = item.get("points", [])
     days = [p["day"] for p in points]
     values = [p["value"] for p in points]
+    unit, currency = item.get("unit", "count"), item.get("currency")
+
+    def text(v: Any) -> str:
+        return formatting.value(v, unit, currency) if _finite(v) else "no value"
+
     traces: list[go.Scatter] = []
     if any(_finite(p.get("mean")) and _finite(p.get("stddev")) for p in points):
         upper = [p["mean"] + 2 * p["stddev"] if _finite(p.get("mean")) and _finite(p.get("stddev")) else None
@@ -88,12 +94,16 @@ def figure(item: dict[str, Any], incidents: list[dict[str, Any]]) -> dict[str, A
             traces.append(go.Scatter(x=[days[0], days[-1]], y=[item[key]] * 2, mode="lines",
                                      line={"color": colour, "width": 2, "dash": dash},
                                      name="red line" if key == "alert" else "amber line", hoverinfo="skip"))
-    traces.append(go.Scatter(x=days, y=values, mode="lines", line={"color": VALUE, "width": 3}, name="value"))
+    # Hover and axis speak the unit as the rest of the app does (a lag as "2h 5m", not 7500).
+    hover = "%{x|%d %b %Y}: %{customdata}<extra></extra>"
+    traces.append(go.Scatter(x=days, y=values, mode="lines", line={"color": VALUE, "width": 3}, name="value",
+                             customdata=[text(v) for v in values], hovertemplate=hover))
     for status, colour in (("red", RED), ("amber", AMBER)):
         marked = [(p["day"], p["value"]) for p in points if p["status"] == status]
         if marked:
             traces.append(go.Scatter(x=[d for d, _ in marked], y=[v for _, v in marked], mode="markers",
-                                     marker={"color": colour, "size": 8}, name=status))
+                                     marker={"color": colour, "size": 8}, name=status,
+                                     customdata=[text(v) for _, v in marked], hovertemplate=hover))
     shapes, annotations = [], []
     touched = {c["incident"] for c in item.get("catches", [])}
     for incident in incidents:
@@ -103,11 +113,15 @@ def figure(item: dict[str, Any], incidents: list[dict[str, Any]]) -> dict[str, A
                            "line": {"color": GRAY, "width": 2, "dash": "dot"}})
             annotations.append({"x": start, "y": 1, "yref": "paper", "text": incident["id"], "showarrow": False,
                                 "xanchor": "left", "font": {"color": GRAY, "size": 14}})
+    # The values and lines, and the band to one σ (as the metric page's axis): a wide 2σ band is clipped.
+    extent = values + [item.get("alert"), item.get("norm")]
+    extent += [p["mean"] + sign * p["stddev"] for p in points for sign in (-1, 1)
+               if _finite(p.get("mean")) and _finite(p.get("stddev"))]
     fig = go.Figure(traces)
     fig.update_layout(template="none", height=HEIGHT, margin={"l": 70, "r": 20, "t": 20, "b": 40},
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", font={"size": 14},
                       legend={"orientation": "h", "y": -0.2}, shapes=shapes, annotations=annotations,
-                      showlegend=True)
+                      showlegend=True, yaxis=value_axis(extent, unit, currency))
     return json.loads(fig.to_json())
 
 

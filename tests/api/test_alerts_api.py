@@ -46,11 +46,17 @@ def test_get_alerts_lists_firing_and_deliveries_without_secrets(alerts_api):
     db, folder, http = alerts_api.world.db, alerts_api.world.folder, alerts_api.http
     folder.write("approval", "SELECT 80", owner=None)
     folder.sync(db)
-    add_value(db, "approval", 80, status="red")
+    add_value(db, "approval", 97, days_ago=4)
+    for days_ago in (3, 2, 1, 0):
+        add_value(db, "approval", 80, days_ago=days_ago, status="red")
     config = alert_config.load(alerts_api.routing)
     evaluate(db.engine(), config, link_base="http://hb")
     body = http.get("/api/alerts").json()
     assert [a["key"] for a in body["firing"]] == ["value:approval"]
+    # "Since when" from the history (red for 4 days), as the message says it — not the minute the alert fired.
+    first_red = (datetime.now(timezone.utc) - timedelta(days=3)).date().isoformat()
+    assert body["firing"][0]["bad_since"] == {"status": "red", "day": first_red, "days": 4,
+                                              "text": f"Red since {first_red} (4 days)"}
     assert body["deliveries"]["slack"][0]["status"] == "pending"
     assert body["channels"] == [{"name": "slack", "type": "slack", "configured": True,
                                  "env": {"url": "HB_TEST_SLACK_URL"}, "missing_env": []}]

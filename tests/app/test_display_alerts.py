@@ -18,9 +18,15 @@ def _alert(**changes) -> dict:
 
 
 def test_an_alert_row_falls_back_to_its_subject_and_says_since_when():
+    # No streak in the history (a stale-source alert): it says when it fired.
     assert alerts.alert_row(_alert(), UTC, NOW) == {
         "id": "7", "kind": "metric", "subject": "approval_rate", "state": "firing", "title": "approval_rate",
-        "since": "2h ago", "ack": "", "link": ""}
+        "since": "fired 2h ago", "ack": "", "link": ""}
+
+
+def test_since_when_is_the_history_streak_not_the_moment_it_fired():
+    streak = {"status": "red", "day": "2026-01-01", "days": 69, "text": "Red since 2026-01-01 (69 days)"}
+    assert alerts.alert_row(_alert(bad_since=streak), UTC, NOW)["since"] == "Red since 2026-01-01 (69 days)"
 
 
 def test_only_a_live_acknowledgement_shows():

@@ -22,8 +22,10 @@ def firing(db: Database):
             "INSERT INTO heartbeat.metric_registry (id, name, value_sql, period, unit, direction, alert_value, "
             "config_hash, definition_hash) VALUES ('approval_rate', 'Payment approval rate', 'SELECT 1', '24h', "
             "'percent', 'higher_is_better', 90, 'h', 'd')"))
+        # Green four days ago, red for the last three: the alert that fired just now says "since" from these.
         conn.execute(text("INSERT INTO heartbeat.metric_history (metric_id, day, value, status, source_as_of) "
-                          "VALUES ('approval_rate', current_date, 80, 'red', now())"))
+                          "SELECT 'approval_rate', current_date - d, CASE WHEN d = 3 THEN 96 ELSE 80 END, "
+                          "CASE WHEN d = 3 THEN 'green' ELSE 'red' END, now() FROM generate_series(0, 3) AS d"))
         conn.execute(text(
             "INSERT INTO heartbeat.alert_state (key, kind, subject, state, severity, bad_count, episode, since, "
             "fired_at, detail) VALUES ('value:approval_rate', 'value', 'approval_rate', 'firing', 'red', 1, 1, "
@@ -48,6 +50,10 @@ def test_alerts_page_lists_firing_alerts_and_deliveries(app, page, firing):
     row = page.locator(".alert-row").first
     expect(row).to_contain_text("Payment approval rate crossed its red line")
     expect(row).to_have_attribute("data-state", "firing")
+    # Since when: the first day of the red streak in the history, not the minute the alert fired.
+    with firing.engine().connect() as conn:
+        first_red = conn.execute(text("SELECT current_date - 2")).scalar()
+    expect(row).to_contain_text(f"Red since {first_red.isoformat()} (3 days)")
     expect(page.locator(".delivery-row").first).to_contain_text("skipped")
     expect(page.locator(".channel-row").first).to_contain_text("not configured")
     screenshot(page, "alerts-1920x1080")

@@ -46,6 +46,16 @@ def proposed_app(db: Database):
         proposals.write(folder, candidate)
         result = run(candidate.id, TABLE, candidate.direction, None, candidate.norm, candidate.alert, series, [incident])
         found.append(Proposal(candidate, result, 0.02, series[today]))
+    # A freshness proposal: its lag is in seconds, its chart must read in hours and days.
+    lag = Candidate(
+        id="cards_feed_lag", rule="freshness", name="Card feed lag", how_to_read="How old the newest card row is.",
+        methodology="now() − max(created_at), in seconds.", source="card_management.cards",
+        table="card_management.card", period="snapshot", unit="seconds", direction="lower_is_better",
+        value_sql="SELECT 18000", history_sql="SELECT current_date, 18000", norm=36 * 3600.0, alert=48 * 3600.0)
+    lags = {today - timedelta(days=d): 3600.0 * (4 + d % 6) for d in range(120, -1, -1)}
+    proposals.write(folder, lag)
+    found.append(Proposal(lag, run(lag.id, "card_management.cards.card", lag.direction, None, lag.norm, lag.alert,
+                                   lags, [incident], unit="seconds"), 0.01, lags[today]))
     found.sort(key=lambda p: -p.result.usefulness)
     write_evidence(folder, Discovery([], found), [incident])
     running = RunningApp(app_environ(db, HEARTBEAT_SCHEDULER="off", HEARTBEAT_OPERATOR_TOKEN=OPERATOR_TOKEN,
@@ -59,16 +69,24 @@ def proposed_app(db: Database):
 def test_proposals_are_ranked_with_chart_and_backtest_and_stay_off_the_wall(proposed_app, page):
     page.goto(proposed_app.url + "/metrics/proposed")
     cards = page.locator(".proposal-card")
-    expect(cards).to_have_count(2)
+    expect(cards).to_have_count(3)
     first = cards.nth(0)
     assert first.get_attribute("data-proposal") == "payment_declined_share_24h"
     expect(first).to_contain_text("caught an incident")
     expect(first.locator(".proposal-backtest")).to_contain_text("Would have caught approval_dip (the day it started)")
     expect(first.locator(".proposal-backtest")).to_contain_text("0.00 false reds a month")
     expect(first.locator(".js-plotly-plot")).to_have_count(1)
-    expect(cards.nth(1).locator(".proposal-backtest")).to_contain_text("Would not have caught approval_dip in time")
+    blocked = page.locator('[data-proposal="payment_blocked_share_24h"]')
+    expect(blocked.locator(".proposal-backtest")).to_contain_text("Would not have caught approval_dip in time")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1920
     screenshot(page, "proposed-metrics")
+    # The lag's axis in hours (or days), as every duration of the app, never in seconds.
+    lag_card = page.locator('[data-proposal="cards_feed_lag"]')
+    expect(lag_card.locator(".ytick text").first).to_be_visible()
+    ticks = lag_card.locator(".ytick text").all_text_contents()
+    assert any(t.endswith("h") for t in ticks) and not any(t.replace(",", "").isdigit() for t in ticks), ticks
+    lag_card.scroll_into_view_if_needed()
+    screenshot(page, "proposed-metrics-lag")
     page.goto(proposed_app.url + "/")
     page.wait_for_timeout(1500)
     assert page.locator('[data-metric="payment_declined_share_24h"]').count() == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,21 @@ def test_cli_silence_and_ack(world, tmp_path):
     done = _run(env, "ack", str(alert_id), "--by", "ana", "--for", "4h", "--comment", "on it")
     assert done.returncode == 0 and "value:approval acknowledged by ana" in done.stdout, done.stderr
     assert _run(env, "ack", "999", "--by", "ana", "--for", "4h").returncode == 1
+
+
+def test_cli_alerts_says_since_when_from_the_history(world, tmp_path):
+    world.folder.write("approval", "SELECT 80")
+    world.folder.sync(world.db)
+    add_value(world.db, "approval", 97, days_ago=6)
+    for days_ago in range(5, -1, -1):
+        add_value(world.db, "approval", 80, days_ago=days_ago, status="red")
+    evaluate(world.db.engine(), make_config(slack_url="http://127.0.0.1:9/x"), link_base="http://hb")
+    listed = _run(_environ(world, slack_routing_file(tmp_path)))
+    assert listed.returncode == 0, listed.stderr
+    # Red for six days by the history, although the alert fired a moment ago.
+    first_red = (datetime.now(timezone.utc) - timedelta(days=5)).date().isoformat()
+    assert f"Red since {first_red} (6 days)" in listed.stdout, listed.stdout
+    assert "just now" not in listed.stdout
 
 
 # The login runs AUTH without TLS on localhost, which aiosmtpd (rightly) warns about.

@@ -83,7 +83,7 @@ def test_search_finds_a_metric_by_a_word_of_its_description(docs_demo):
     entry = [h for h in hits if h.href == "/docs/metrics/catalog#payment_approval_rate_24h"]
     assert entry and entry[0].title == "Payment approval rate (24h) — Metric catalogue"
     assert "decline reasons" in entry[0].line.lower()  # the matching line (around the words when it is long)
-    # Titles and headings rank above body lines; every word must be on the line.
+    # Titles and headings rank above body lines; every word must be in the section.
     assert search("runbook daily triage", corpus)[0].href == "/docs/runbooks/daily-triage"
     assert search("HEARTBEAT_FEEDBACK_URL", corpus)[0].href == "/docs/configuration"
     assert search("no such words anywhere xyzzy", corpus) == []
