@@ -11,6 +11,7 @@ ledger, not in a failure's message.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from psycopg import sql
 from sqlalchemy.engine import URL
 
 from engine.core.db import Database, open_database
-from engine.core.logs import secrets_of
+from engine.core.logs import RedactSecrets, secrets_of
 from engine.core.settings import SettingsError, load_settings
 from engine.demo.build import DEMO_COMMENT, SOURCE_TABLES
 from tests.support.databases import second_server
@@ -178,7 +179,11 @@ def test_settings_place_the_demo_sources_and_keep_their_secret() -> None:
         "HEARTBEAT_DATABASE_URL": "postgresql://hb:pw@app-host:5432/heartbeat",
         "HEARTBEAT_DEMO_SOURCES_DATABASE_URL": "postgresql://builder:s3cret-src@sources-host:6543/ignored",
     })
-    assert "sources-host" not in repr(settings) and "s3cret-src" in secrets_of(settings)
+    assert "sources-host" not in repr(settings)
+    # A driver's error may quote the password outside any URL: the log filter masks it all the same.
+    record = logging.LogRecord("ingest", logging.WARNING, __file__, 1, "login %s refused", ("s3cret-src",), None)
+    RedactSecrets(secrets_of(settings)).filter(record)
+    assert record.getMessage() == "login *** refused"
     db = open_database(settings)  # a configured server: nothing connects yet
     assert db.url("webbank").host == "app-host"  # placing the sources moves no database of Heartbeat's own
     webbank = db.sources.url("webbank")
