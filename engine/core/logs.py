@@ -64,7 +64,7 @@ def secrets_of(settings: Settings) -> list[str]:
             continue
         try:
             found.append(make_url(value).password or "")
-        except Exception:  # an unparsable URL (e.g. redis unix://) still has its URL password scrubbed
+        except Exception:  # a URL sqlalchemy cannot parse names no password it could find
             pass
     return found
 
