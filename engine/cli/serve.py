@@ -80,7 +80,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     demo = commands.add_parser(
         "demo", help="run Heartbeat with its demo data on the embedded database",
         description="Build demo source systems (once), land them with dlt, compute every metric, backfill "
-        "history, then serve Heartbeat on http://localhost:PORT while the demo sources keep moving.",
+        "history, then serve Heartbeat on http://localhost:PORT while the demo sources keep moving. The "
+        "sources are databases on Heartbeat's own server, or on HEARTBEAT_DEMO_SOURCES_DATABASE_URL's.",
         formatter_class=Formatter,
     )
     demo.add_argument("--scale", type=float, default=0.05,

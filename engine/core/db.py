@@ -5,7 +5,8 @@ databases of one server, so "which database" is always a parameter. A database
 may also live on a server of its own (``place``): the marts on a second
 PostgreSQL, read through a replica. Callers keep naming the database; the
 ``Database`` knows which server holds it, so nothing else changes when the
-marts move out.
+marts move out. The demo's source databases may move to a server of their own
+too (``sources``): the demo builds and appends there, and ingest reads there.
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ class Database:
         self._lock = threading.Lock()
         # Databases that live on another server: name -> (URL, read replica URL or None).
         self._placed: dict[str, tuple[URL, URL | None]] = {}
+        self._sources: Database | None = None
+
+    @property
+    def sources(self) -> Database:
+        """The server that holds the demo's source databases (and the tests'): this one unless
+        ``place_sources`` moved them to a server of their own."""
+        return self._sources or self
+
+    def place_sources(self, server_url: URL) -> None:
+        """Say that the source databases live on the server at ``server_url`` (its database part is ignored)."""
+        self._sources = Database(server_url.set(database="postgres"))
 
     def place(self, database: str, url: URL, read_url: URL | None = None) -> None:
         """Say that ``database`` lives at ``url`` (another server), optionally read through ``read_url``."""
@@ -160,6 +172,8 @@ class Database:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+        if self._sources is not None:
+            self._sources.dispose()
 
 
 def _sqlalchemy_url(raw: str) -> URL:
@@ -171,7 +185,8 @@ def _sqlalchemy_url(raw: str) -> URL:
 
 def open_database(settings: Settings) -> Database:
     """The server the settings name: the configured URL, or the embedded one started now; the marts
-    placed on their own server when HEARTBEAT_MARTS_DATABASE_URL names one."""
+    placed on their own server when HEARTBEAT_MARTS_DATABASE_URL names one, the demo sources when
+    HEARTBEAT_DEMO_SOURCES_DATABASE_URL does."""
     if settings.database_url:
         db = Database(_sqlalchemy_url(settings.database_url))
     else:
@@ -181,4 +196,6 @@ def open_database(settings: Settings) -> Database:
     if settings.marts_database_url:
         read = _sqlalchemy_url(settings.marts_read_url) if settings.marts_read_url else None
         db.place(settings.marts_database, _sqlalchemy_url(settings.marts_database_url), read)
+    if settings.demo_sources_database_url:
+        db.place_sources(_sqlalchemy_url(settings.demo_sources_database_url))
     return db

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy.engine import make_url
 
-from engine.core.settings import Settings
+from engine.core.settings import SETTINGS, Settings
 
 LOG_FILE_NAME = "logs/heartbeat.log"
 _REDACTED = "***"
@@ -52,9 +52,20 @@ class _NoTraceback(logging.Formatter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    found = [settings.operator_token or "", settings.read_token or ""]
-    if settings.database_url:
-        found.append(make_url(settings.database_url).password or "")
+    """Every secret the settings hold: tokens whole, and the password of every secret URL (database
+    servers, Redis) — a driver's error may quote a password outside the URL it came in."""
+    found: list[str] = []
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        if not setting.secret or not value:
+            continue
+        if "://" not in value:
+            found.append(value)
+            continue
+        try:
+            found.append(make_url(value).password or "")
+        except Exception:  # a URL sqlalchemy cannot parse names no password it could find
+            pass
     return found
 
 

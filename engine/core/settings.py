@@ -221,6 +221,16 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "demo_sources_database_url", "HEARTBEAT_DEMO_SOURCES_DATABASE_URL", "",
+        "PostgreSQL URL of a server of their own for the demo's source databases (webbank, aml, "
+        "card_management): `heartbeat demo` builds them there, its live appender writes there and ingest reads "
+        "them there (its database part is ignored). Its user must be allowed to create databases. dlt secrets "
+        "naming a source (SOURCES__<NAME>__CREDENTIALS) still win. Unset: they are databases on Heartbeat's own "
+        "server.",
+        _database_url, "use postgresql://user:password@sources-host:5432/postgres or leave it unset",
+        secret=True,
+    ),
+    Setting(
         "port", "HEARTBEAT_PORT", "3000",
         "Port the app (pages, websocket and REST API) listens on.",
         _port, "use a free TCP port such as 3000",
@@ -386,6 +396,7 @@ class Settings:
     marts_database: str
     marts_database_url: str | None = field(repr=False)
     marts_read_url: str | None = field(repr=False)
+    demo_sources_database_url: str | None = field(repr=False)
     port: int
     read_token: str | None = field(repr=False)
     demo_rates_port: int

@@ -78,6 +78,7 @@ def database_names(prefix: str = "") -> dict[str, str]:
 
 def read_meta(db: Database, database: str) -> dict[str, Any] | None:
     """The demo_meta row of ``database``, or None when it does not exist or holds no complete build."""
+    db = db.sources
     with db.admin() as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
             return None
@@ -186,8 +187,12 @@ def build_demo(
     prefix: str = "",
     force: bool = False,
 ) -> DemoReport:
-    """Create the demo source databases (``prefix`` + name) and the rates files, unless an equal build exists."""
+    """Create the demo source databases (``prefix`` + name) and the rates files, unless an equal build exists.
+
+    The databases go to ``db.sources``: Heartbeat's own server, or the one HEARTBEAT_DEMO_SOURCES_DATABASE_URL names.
+    """
     started = time.perf_counter()
+    db = db.sources
     files_dir = Path(files_dir)
     plan = Plan(seed=seed, scale=float(scale), now=normalise_now(now))
     names = database_names(prefix)

@@ -206,7 +206,7 @@ def by_id(incident_id: str) -> Incident:
 
 def prove(db: Database, incident: Incident, *, now: datetime, prefix: str = "") -> list[tuple[Any, ...]]:
     """Run the incident's query on its source database; returns the rows."""
-    with psycopg.connect(db.dsn(prefix + incident.database), connect_timeout=10) as conn:
+    with psycopg.connect(db.sources.dsn(prefix + incident.database), connect_timeout=10) as conn:
         return [tuple(row) for row in conn.execute(incident.query(), {"now": now})]
 
 

@@ -60,8 +60,9 @@ def _tick(conn: psycopg.Connection, source: str, plan: Plan, until: datetime) ->
 
 
 def append_live(db: Database, *, now: datetime | None = None, seed: int | None = None, prefix: str = "") -> LiveReport:
-    """Append the rows and state changes of (last tick, ``now``] to every demo source database."""
+    """Append the rows and state changes of (last tick, ``now``] to every demo source database (on ``db.sources``)."""
     started = time.perf_counter()
+    db = db.sources
     until = normalise_now(now)
     new_rows: dict[tuple[str, str], int] = {}
     for source, database in database_names(prefix).items():

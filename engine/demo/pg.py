@@ -12,7 +12,7 @@ from engine.demo.plan import DemoError
 def connect(db: Database, database: str) -> psycopg.Connection:
     """A transaction-mode connection to ``database`` in UTC (weekday and hour shapes are UTC)."""
     try:
-        conn = psycopg.connect(db.dsn(database), connect_timeout=10)
+        conn = psycopg.connect(db.sources.dsn(database), connect_timeout=10)
     except psycopg.OperationalError as exc:
         # The message of an OperationalError names host and database, never the password.
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -58,16 +58,27 @@ def _forget_landed_data(rt: Runtime) -> None:
     shutil.rmtree(rt.settings.data_dir.resolve() / "dlt", ignore_errors=True)
 
 
+def _where(rt: Runtime) -> str:
+    """Where the demo sources live, safe to print: nothing on Heartbeat's own server, else the host."""
+    if rt.db.sources is rt.db:
+        return ""
+    url = rt.db.sources.url()
+    socket = url.query.get("host")
+    host = url.host or (socket[0] if isinstance(socket, tuple) else socket) or "a local socket"
+    return f" on {host}" + (f":{url.port}" if url.port else "")
+
+
 def prepare(rt: Runtime, console: Console, *, scale: float = DEFAULT_SCALE) -> DemoServices:
     """Build (or reuse) the demo sources, start their services, and run a first full refresh."""
     files_dir = rt.settings.data_dir.resolve() / DEMO_FOLDER
     with console.status("building the demo source systems…"):
-        report = build_demo(rt.db, files_dir=files_dir, scale=scale)
+        report = build_demo(rt.db, files_dir=files_dir, scale=scale)  # on rt.db.sources
+    where = _where(rt)
     if report.reused:
-        console.print(f"[green]✓[/] demo sources ready ({report.total_rows:,} rows, built earlier)")
+        console.print(f"[green]✓[/] demo sources ready{where} ({report.total_rows:,} rows, built earlier)")
     else:
         _forget_landed_data(rt)
-        console.print(f"[green]✓[/] demo sources built: {report.total_rows:,} rows in {report.elapsed_s:.1f} s")
+        console.print(f"[green]✓[/] demo sources built{where}: {report.total_rows:,} rows in {report.elapsed_s:.1f} s")
     rates = serve_rates(files_dir, port=rt.settings.demo_rates_port)
     stop = threading.Event()
     live = threading.Thread(target=_live_loop, args=(rt, stop), name="demo-live", daemon=True)

@@ -4,8 +4,10 @@ Production names each source in dlt's secrets (``secrets.toml`` or the
 environment), e.g. ``SOURCES__WEBBANK__CREDENTIALS=postgresql://…``,
 ``SOURCES__CURRENCY_RATE__BASE_URL=https://…``,
 ``SOURCES__CURRENCY_RATE_FILES__PATH=/srv/drop/rates``. Without them a
-Postgres source is the database of the same name on Heartbeat's own server
-and REST/file sources use the locations the demo serves.
+Postgres source is the database of the same name on the server of the demo
+sources (``Database.sources``: Heartbeat's own, unless
+HEARTBEAT_DEMO_SOURCES_DATABASE_URL names another) and REST/file sources use
+the locations the demo serves.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _secret(key: str) -> str | None:
 
 def resolve_location(spec: SourceSpec, db: Database, source_database_prefix: str = "",
                      defaults: Mapping[str, str] | None = None) -> Location:
-    """The location of ``spec``: dlt secrets first, else ``defaults`` (REST/file) or ``db``'s server."""
+    """The location of ``spec``: dlt secrets first, else ``defaults`` (REST/file) or the sources server of ``db``."""
     defaults = defaults or {}
     if spec.kind == "postgres":
         configured = _secret(f"sources.{spec.name}.credentials")
@@ -58,7 +60,7 @@ def resolve_location(spec: SourceSpec, db: Database, source_database_prefix: str
             if url.drivername in ("postgresql", "postgres"):
                 url = url.set(drivername="postgresql+psycopg")
             return Location("postgres", url=url)
-        return Location("postgres", url=db.url(source_database_prefix + spec.name))
+        return Location("postgres", url=db.sources.url(source_database_prefix + spec.name))
     if spec.kind == "rest":
         base_url = _secret(f"sources.{spec.name}.base_url") or defaults.get(spec.name)
         return Location("rest", base_url=base_url)
