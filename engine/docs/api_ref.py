@@ -43,21 +43,22 @@ def _needs_operator(route: APIRoute) -> bool:
     return False
 
 
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
+def api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every FastAPI route under ``routes``, included routers unfolded."""
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
             found.append(route)
         elif hasattr(route, "original_router"):  # an included router (FastAPI ≥ 0.16x keeps it whole)
-            found.extend(_api_routes(route.original_router.routes))
+            found.extend(api_routes(route.original_router.routes))
         elif hasattr(route, "routes"):
-            found.extend(_api_routes(route.routes))
+            found.extend(api_routes(route.routes))
     return found
 
 
 def operator_operations(api: FastAPI) -> set[str]:
     """The operation ids whose route depends on the operator token (directly or through another dependency)."""
-    return {route.unique_id for route in _api_routes(api.routes) if _needs_operator(route)}
+    return {route.unique_id for route in api_routes(api.routes) if _needs_operator(route)}
 
 
 def routes(document: dict[str, Any], operator_ids: set[str]) -> list[Route]:
