@@ -26,6 +26,7 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/health", tags=["operations"], summary="Is the app able to serve?", response_model=Health,
+            response_description="It can serve: database reachable and migrated to head",
             responses={503: {"model": Health, "description": "Cannot serve: database unreachable or migrations "
                                                               "not at head (error says which)"}})
 def get_health(request: Request) -> JSONResponse:

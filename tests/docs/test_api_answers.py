@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from engine.api import create_api
+from engine.api.schemas.base import answers
 from engine.core.settings import load_settings
 from engine.read import screens
 from engine.runtime import Runtime
@@ -152,3 +153,15 @@ def test_a_model_that_lacks_a_field_of_the_answer_is_caught(served):
     response = served.http.get("/api/metrics/active-job")
     grown = httpx.Response(200, content=response.content[:-1] + b', "extra": 1}')
     assert "extra" in (mismatch(MODELS["GET /api/metrics/active-job"], grown) or "")
+
+
+def test_every_example_of_the_reference_is_an_answer_its_model_accepts():
+    # The examples are what a reader copies: each must be a body the route could really send.
+    document = create_api().openapi()
+    checked = 0
+    for name, model in answers().items():
+        for body in (model.model_config.get("json_schema_extra") or {}).get("examples", []):
+            model.model_validate(body)
+            assert document["components"]["schemas"][name]["examples"] == [body], name
+            checked += 1
+    assert checked >= 20

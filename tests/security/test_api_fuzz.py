@@ -37,7 +37,7 @@ from tests.support.factories import MetricFolder
 from tests.support.served_api import TOKEN, ServedApi, auth
 
 # Examples per (operation, token, mode): 24 operations × 2 tokens × 2 modes × 30 ≈ 1,900 requests (the
-# negative modes of input-less reads have nothing to generate), ~25 s on 2 cores. Deeper on demand:
+# negative modes of input-less reads have nothing to generate), ~75 s on 2 shared cores. Deeper on demand:
 # HEARTBEAT_FUZZ_EXAMPLES=300 (and HEARTBEAT_FUZZ_SEED to leave the fixed, reproducible sequence).
 EXAMPLES = int(os.environ.get("HEARTBEAT_FUZZ_EXAMPLES", "30"))
 SEED = os.environ.get("HEARTBEAT_FUZZ_SEED")

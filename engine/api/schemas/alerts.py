@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from engine.api.schemas.base import Answer, example
 
@@ -112,6 +112,8 @@ class MarkSilence(Answer):
 
 class Mark(Answer):
     """What a metric's tile shows beside its colour; a key is absent when there is nothing to show."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=False)
 
     firing: list[AlertRef] = Field(default_factory=list)
     pending: list[AlertRef] = Field(default_factory=list)

@@ -79,6 +79,8 @@ class CutRegistry(Answer):
 class PageCut(CutEntry):
     """A cut of a page, with its snapshot per window."""
 
+    model_config = example({**CUT, "snapshots": {"180d": SNAPSHOT}})
+
     snapshots: dict[str, Snapshot] = Field(description="per window key")
 
 

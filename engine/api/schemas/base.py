@@ -9,14 +9,41 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Answer(BaseModel):
-    """A JSON object the API answers with; a field the model does not declare is a mismatch (tests catch it)."""
+    """A JSON object the API answers with; a field the model does not declare is a mismatch (tests catch it).
 
-    model_config = ConfigDict(extra="forbid")
+    Every field is in every answer (null when unset) unless its model says otherwise: the schema marks a
+    field with a default as required too (``json_schema_serialization_defaults_required``).
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 def example(body: dict[str, Any]) -> ConfigDict:
     """The model config of an answer with ``body`` as its example (shown by /docs/api and /api/docs)."""
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [body]})
+
+
+def answers() -> dict[str, type[Answer]]:
+    """Every answer model by class name (the name of its schema in the OpenAPI document)."""
+    found: dict[str, type[Answer]] = {}
+    pending: list[type[Answer]] = [Answer]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            found[sub.__name__] = sub
+            pending.append(sub)
+    return found
+
+
+def keep_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """Put the answers' examples back into ``document`` as declared: FastAPI drops every null from the
+    document (``exclude_none``), and an example without its nulls says a field may be missing when it is
+    always there (``"active_job": null``)."""
+    models = answers()
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        extra = models[name].model_config.get("json_schema_extra") if name in models else None
+        if isinstance(extra, dict) and "examples" in extra:
+            schema["examples"] = extra["examples"]
+    return document
 
 
 class FieldChange(Answer):

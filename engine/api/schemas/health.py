@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from engine.api.schemas.base import Answer, example
 from engine.api.schemas.jobs import Leader
@@ -33,6 +33,7 @@ class Health(Answer):
     """Whether the app can serve (200) or not (503, with ``error``); with a read token set and not sent,
     only ``status`` and ``error`` (load balancers need no more)."""
 
+    # Without the read token only status and error: those fields are absent, not null.
     model_config = example({
         "version": "0.1.0", "worker_pid": 4121, "database": "ok",
         "migrations": {"head": "0011", "current": "0011"},
@@ -41,7 +42,7 @@ class Health(Answer):
             "heartbeat_at": "2026-11-30T08:00:21.530000+00:00", "alive": True}},
         "last_successful_refresh": {"at": "2026-11-30T08:00:05.031000+00:00", "age_seconds": 26.2, "stale": False},
         "status": "ok",
-    })
+    }) | ConfigDict(json_schema_serialization_defaults_required=False)
 
     status: Literal["ok", "unhealthy"]
     error: str | None = Field(None, description="why it cannot serve (absent when ok)")

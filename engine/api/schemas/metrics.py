@@ -120,7 +120,7 @@ class Cockpit(Answer):
 
     model_config = example({"generated_at": "2026-11-30T08:00:30.120000+00:00",
                             "last_successful_refresh": "2026-11-30T08:00:05.031000+00:00", "active_job": None,
-                            "metrics": [COLLATERAL, ACTIVE_CARDS]})
+                            "metrics": [COLLATERAL]})
 
     generated_at: datetime = Field(description="when this answer was built (it is cached up to 30 s)")
     last_successful_refresh: datetime | None = Field(description="when the last refresh job that moved data "
@@ -133,7 +133,7 @@ class Cockpit(Answer):
 class MetricList(Answer):
     """The active metrics matching the filters, red first, without history."""
 
-    model_config = example({"metrics": [_no_history(COLLATERAL), _no_history(ACTIVE_CARDS)]})
+    model_config = example({"metrics": [_no_history(COLLATERAL)]})
 
     metrics: list[Metric]
 

@@ -56,6 +56,8 @@ class WatchlistSaved(Answer):
 
 
 class WatchlistDeleted(Answer):
+    """The watchlist is gone; its change trail keeps what it was."""
+
     model_config = example({"deleted": "aml-team"})
 
     deleted: str = Field(description="the name of the watchlist deleted")
