@@ -118,7 +118,9 @@ def example(schema: dict[str, Any], document: dict[str, Any], depth: int = 0) ->
 
 def _type(schema: dict[str, Any], document: dict[str, Any]) -> str:
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        named = _resolve(schema, document)
+        # A named enum (contract.Status, …) reads better spelled out where it is used.
+        return _type(named, document) if "enum" in named else schema["$ref"].rsplit("/", 1)[-1]
     for key in ("anyOf", "oneOf"):
         if key in schema:
             return " or ".join(_type(s, document) for s in schema[key])
@@ -264,6 +266,8 @@ def _schemas(found: list[Route], document: dict[str, Any]) -> str:
              "absent from the answer."]
     for name in names:
         schema = document["components"]["schemas"][name]
+        if "enum" in schema:
+            continue  # spelled out where it is used
         parts.append(f"### {name}")
         if schema.get("description"):
             parts.append(cell(schema["description"]))
