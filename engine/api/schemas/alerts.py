@@ -117,8 +117,8 @@ class Mark(Answer):
 
     firing: list[AlertRef] = Field(default_factory=list)
     pending: list[AlertRef] = Field(default_factory=list)
-    acknowledged: MarkAck | None = None
-    silenced: MarkSilence | None = None
+    acknowledged: MarkAck = None  # absent, never null
+    silenced: MarkSilence = None
 
 
 class AlertsOverview(Answer):

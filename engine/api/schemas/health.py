@@ -45,11 +45,12 @@ class Health(Answer):
     }) | ConfigDict(json_schema_serialization_defaults_required=False)
 
     status: Literal["ok", "unhealthy"]
-    error: str | None = Field(None, description="why it cannot serve (absent when ok)")
-    version: str | None = Field(None, description=PRIVATE)
-    worker_pid: int | None = Field(None, description="which app worker answered; " + PRIVATE)
-    database: Literal["ok", "unreachable"] | None = Field(None, description=PRIVATE)
-    migrations: Migrations | None = Field(None, description=PRIVATE)
-    scheduler: SchedulerHealth | None = Field(None, description="when the database is reachable and migrated")
-    last_successful_refresh: RefreshAge | None = Field(None, description="when the database is reachable and "
+    # The rest may be absent but is never null: a default of None without "| None" says exactly that.
+    error: str = Field(None, description="why it cannot serve (absent when ok)")
+    version: str = Field(None, description=PRIVATE)
+    worker_pid: int = Field(None, description="which app worker answered; " + PRIVATE)
+    database: Literal["ok", "unreachable"] = Field(None, description=PRIVATE)
+    migrations: Migrations = Field(None, description=PRIVATE)
+    scheduler: SchedulerHealth = Field(None, description="when the database is reachable and migrated")
+    last_successful_refresh: RefreshAge = Field(None, description="when the database is reachable and "
                                                                          "migrated")
