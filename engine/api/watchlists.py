@@ -22,7 +22,9 @@ Entries = Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_lengt
 class WatchlistBody(BaseModel):
     """A whole watchlist: at least one of metrics, tags, owners. PUT replaces what was there."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"title": "AML team", "metrics": ["aml_open_cases"], "tags": ["aml"],
+         "owners": ["mlro@satchel.example"]}]})
 
     title: Annotated[str | None, Field(max_length=watchlists.MAX_TITLE)] = None
     metrics: Entries = []

@@ -34,11 +34,23 @@ def answers() -> dict[str, type[Answer]]:
     return found
 
 
+def _api_models() -> dict[str, type[BaseModel]]:
+    """Every model of the API by class name: the answers and the request bodies (``engine.api.*``)."""
+    found: dict[str, type[BaseModel]] = {}
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            if sub.__module__.startswith("engine.api."):
+                found[sub.__name__] = sub
+            pending.append(sub)
+    return found
+
+
 def keep_examples(document: dict[str, Any]) -> dict[str, Any]:
-    """Put the answers' examples back into ``document`` as declared: FastAPI drops every null from the
-    document (``exclude_none``), and an example without its nulls says a field may be missing when it is
-    always there (``"active_job": null``)."""
-    models = answers()
+    """Put the models' examples back into ``document`` as declared: FastAPI drops every null from the
+    document (``exclude_none``) and pydantic sorts their keys, and an example without its nulls says a
+    field may be missing when it is always there (``"active_job": null``)."""
+    models = _api_models()
     for name, schema in document.get("components", {}).get("schemas", {}).items():
         extra = models[name].model_config.get("json_schema_extra") if name in models else None
         if isinstance(extra, dict) and "examples" in extra:
