@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from engine.alerts import silences
 from engine.api.deps import Json, MetricIdField, require_operator, require_reader, runtime_of
+from engine.api.schemas.alerts import Acknowledged, AlertsOverview, Silence
+from engine.api.schemas.errors import WRITE, errors
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
 
@@ -45,7 +47,7 @@ class AckBody(BaseModel):
     until: datetime
 
 
-@router.get("/alerts", response_class=Json, tags=["alerts"],
+@router.get("/alerts", response_class=Json, response_model=AlertsOverview, responses=errors(401, 503), tags=["alerts"],
             summary="Firing, pending, silenced and acknowledged alerts; recent deliveries per channel; dead letters")
 def get_alerts(request: Request) -> Json:
     rt = runtime_of(request)
@@ -54,7 +56,8 @@ def get_alerts(request: Request) -> Json:
     return Json(body)
 
 
-@router.post("/alerts/silences", status_code=201, response_class=Json, tags=["alerts"],
+@router.post("/alerts/silences", status_code=201, response_class=Json, response_model=Silence,
+             responses=errors(404, *WRITE, why={404: "Unknown or retired metric"}), tags=["alerts"],
              summary="Silence a metric or a tag until a time, with a reason (operator token)")
 def post_silence(request: Request, body: SilenceBody, actor: str = Depends(require_operator)) -> Json:
     # FieldRejected answers 422 naming the field, NotFound 404 (engine.api.app).
@@ -63,7 +66,8 @@ def post_silence(request: Request, body: SilenceBody, actor: str = Depends(requi
     return Json(silence, status_code=201)
 
 
-@router.post("/alerts/{alert_id}/ack", response_class=Json, tags=["alerts"],
+@router.post("/alerts/{alert_id}/ack", response_class=Json, response_model=Acknowledged,
+             responses=errors(404, *WRITE, why={404: "No firing or pending alert by that id"}), tags=["alerts"],
              summary="Acknowledge a firing or pending alert: who, comment, until (operator token)")
 def post_ack(request: Request, alert_id: Annotated[int, Path(ge=1, le=2**62)], body: AckBody,
              actor: str = Depends(require_operator)) -> Json:

@@ -23,6 +23,7 @@ from engine.api import alerts, audit, deps, health, jobs, metrics, outage, watch
 from engine.api.headers import SecurityHeaders
 from engine.api.origins import OriginGuard
 from engine.api.readers import ReadGuard
+from engine.api.schemas.base import keep_examples
 from engine.api.sessions import SessionCap
 from engine.core.errors import FieldRejected, NotFound
 from engine.core.version import VERSION
@@ -156,4 +157,7 @@ def create_api(get_runtime: Callable[[], Runtime] = runtime.get) -> FastAPI:
     api.include_router(alerts.router)
     api.include_router(audit.router)
     api.include_router(watchlists.router)
+    generated = api.openapi
+    # The document as FastAPI builds it (once, cached), with the answers' examples as declared.
+    api.openapi = lambda: keep_examples(generated())  # type: ignore[method-assign]
     return api

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.deps import CutId, Json, require_operator, require_reader, runtime_of
+from engine.api.schemas.audit import AuditPage, CutDetail, CutEdited, CutRefreshed, CutRegistry
+from engine.api.schemas.errors import READ, WRITE, errors
 from engine.audit import edits, read, snapshots
 from engine.audit.windows import WINDOW_PATTERN
 from engine.core.errors import ConfigError, FieldRejected
@@ -30,18 +32,20 @@ def _tiles(request: Request, metric_ids: list[str]) -> list[dict[str, Any]]:
     return [{"id": m, "name": cards[m].name, "status": cards[m].status} for m in metric_ids if m in cards]
 
 
-@router.get("/registry", response_class=Json, tags=["audit"], summary="Every active cut, by page and position")
+@router.get("/registry", response_class=Json, response_model=CutRegistry,
+            responses=errors(401, 503), tags=["audit"], summary="Every active cut, by page and position")
 def get_registry(request: Request) -> Json:
     return Json({"cuts": read.registry(runtime_of(request).db.engine())})
 
 
-@router.get("/pages/{page}", response_class=Json, tags=["audit"],
+@router.get("/pages/{page}", response_class=Json, response_model=AuditPage, responses=errors(*READ), tags=["audit"],
             summary="The cuts of one audit page, each with its snapshot per window")
 def get_page(request: Request, page: Page) -> Json:
     return Json({"page": page, "cuts": read.page(runtime_of(request).db.engine(), page)})
 
 
-@router.get("/cuts/{cut_id}", response_class=Json, tags=["audit"],
+@router.get("/cuts/{cut_id}", response_class=Json, response_model=CutDetail,
+            responses=errors(404, *READ, why={404: "No active cut by that id"}), tags=["audit"],
             summary="One cut: registry fields, the snapshot of one window, the live tiles it explains")
 def get_cut(request: Request, cut_id: CutId, window: Window = None) -> Json:
     engine = runtime_of(request).db.engine()
@@ -54,7 +58,11 @@ def get_cut(request: Request, cut_id: CutId, window: Window = None) -> Json:
                  "tiles": _tiles(request, cut["metrics"]), "changes": edits.changes(engine, cut_id)})
 
 
-@router.post("/cuts/{cut_id}/refresh", response_class=Json, tags=["operator"],
+@router.post("/cuts/{cut_id}/refresh", response_class=Json, response_model=CutRefreshed,
+             responses=errors(404, 409, *WRITE,
+                              why={404: "No cut by that id in cuts/",
+                                   409: "cuts/ cannot be loaded: the module at fault and the fix"}),
+             tags=["operator"],
              summary="Sync cuts/ and recompute one cut for every window now (operator token)")
 def post_refresh(request: Request, cut_id: CutId, actor: str = Depends(require_operator)) -> Json:
     rt = runtime_of(request)
@@ -78,7 +86,8 @@ class CutVerificationEdit(BaseModel):
     owner: Annotated[str | None, Field(max_length=254)] = None
 
 
-@router.patch("/cuts/{cut_id}/verification", response_class=Json, tags=["operator"],
+@router.patch("/cuts/{cut_id}/verification", response_class=Json, response_model=CutEdited,
+              responses=errors(404, *WRITE, why={404: "No active cut by that id"}), tags=["operator"],
               summary="Verify a cut and/or set its owner (operator token)")
 def patch_verification(request: Request, cut_id: CutId, edit: CutVerificationEdit,
                        actor: str = Depends(require_operator)) -> Json:

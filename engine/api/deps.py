@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import HTTPException, Path, Request, status
 from pydantic import Field
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 
 from engine import contract
 from engine.api.readers import reader_allowed
@@ -28,8 +28,12 @@ MetricIdField = Annotated[str, Field(pattern=contract.METRIC_ID_PATTERN)]
 CutId = Annotated[str, Path(pattern=contract.METRIC_ID_PATTERN, description="cut id (its file name in cuts/)")]
 
 
-class Json(Response):
-    """JSON rendered by orjson: datetimes and dates as ISO strings, fast for the large read model."""
+class Json(JSONResponse):
+    """JSON rendered by orjson: datetimes and dates as ISO strings, fast for the large read model.
+
+    A JSONResponse, so the OpenAPI document shows a route's ``response_model`` as its body schema; FastAPI
+    neither validates nor re-serialises a Response a handler returns, so the models cost nothing here.
+    """
 
     media_type = "application/json"
 

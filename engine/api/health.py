@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from engine.api.deps import runtime_of
 from engine.api.readers import reader_allowed
+from engine.api.schemas.health import Health
 from engine.core.version import VERSION
 from engine.read.jobs import last_successful_refresh
 from engine.refresh import scheduler
@@ -24,7 +25,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 
-@router.get("/health", tags=["operations"], summary="Is the app able to serve?")
+@router.get("/health", tags=["operations"], summary="Is the app able to serve?", response_model=Health,
+            response_description="It can serve: database reachable and migrated to head",
+            responses={503: {"model": Health, "description": "Cannot serve: database unreachable or migrations "
+                                                              "not at head (error says which)"}})
 def get_health(request: Request) -> JSONResponse:
     rt = runtime_of(request)
     ok, body = health(rt)

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine import refresh
 from engine.api.deps import Json, MetricIdField, require_operator, require_reader, runtime_of
+from engine.api.schemas.errors import READ, WRITE, errors
+from engine.api.schemas.jobs import ActiveJob, JobList, RecomputeStarted, RefreshJob, SchedulerStatus, ScreenList
 from engine.metrics import registry
 from engine.read import screens
 from engine.read.jobs import active_job, recent_jobs
@@ -31,7 +33,8 @@ class RecomputeBody(BaseModel):
 
 
 
-@router.post("/metrics/recompute", status_code=202, response_class=Json, tags=["refresh"],
+@router.post("/metrics/recompute", status_code=202, response_class=Json, response_model=RecomputeStarted,
+             responses=errors(404, *WRITE, why={404: "Unknown or retired metric ids, named"}), tags=["refresh"],
              summary="Start the refresh job, or join the one running (operator token)")
 def post_recompute(request: Request, body: RecomputeBody, actor: str = Depends(require_operator)) -> Json:
     rt = runtime_of(request)
@@ -44,7 +47,8 @@ def post_recompute(request: Request, body: RecomputeBody, actor: str = Depends(r
     return Json({"job_id": started.job_id, "coalesced": started.coalesced}, status_code=202)
 
 
-@router.get("/metrics/recompute/{job_id}", response_class=Json, tags=["refresh"],
+@router.get("/metrics/recompute/{job_id}", response_class=Json, response_model=RefreshJob,
+            responses=errors(404, *READ, why={404: "No refresh job by that id"}), tags=["refresh"],
             summary="One refresh job: phase, progress and outcomes")
 def get_job(request: Request, job_id: Annotated[int, Path(ge=1, le=2**62)]) -> Json:
     jobs = recent_jobs(runtime_of(request).db.engine(), limit=1, job_id=job_id)
@@ -53,25 +57,28 @@ def get_job(request: Request, job_id: Annotated[int, Path(ge=1, le=2**62)]) -> J
     return Json(jobs[0])
 
 
-@router.get("/metrics/active-job", response_class=Json, tags=["refresh"],
+@router.get("/metrics/active-job", response_class=Json, response_model=ActiveJob,
+            responses=errors(401, 503), tags=["refresh"],
             summary="The refresh job running now (null when idle), whoever started it")
 def get_active_job(request: Request) -> Json:
     return Json({"job": active_job(runtime_of(request).db.engine())})
 
 
-@router.get("/jobs", response_class=Json, tags=["refresh"], summary="The job ledger, newest first")
+@router.get("/jobs", response_class=Json, response_model=JobList,
+            responses=errors(*READ), tags=["refresh"], summary="The job ledger, newest first")
 def get_jobs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> Json:
     return Json({"jobs": recent_jobs(runtime_of(request).db.engine(), limit=limit)})
 
 
-@router.get("/scheduler", response_class=Json, tags=["operations"],
+@router.get("/scheduler", response_class=Json, response_model=SchedulerStatus,
+            responses=errors(401, 503), tags=["operations"],
             summary="Scheduled jobs, their next runs and last outcomes, and the leader")
 def get_scheduler(request: Request) -> Json:
     rt = runtime_of(request)
     return Json(scheduler.status(rt.db.engine(), wiring.scheduled_jobs(rt.settings, rt.db)))
 
 
-@router.get("/screens", response_class=Json, tags=["operations"],
+@router.get("/screens", response_class=Json, response_model=ScreenList, responses=errors(401, 503), tags=["operations"],
             summary="Screens showing the cockpit and when each was last seen")
 def get_screens(request: Request) -> Json:
     rt = runtime_of(request)

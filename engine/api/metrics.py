@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.deps import Json, MetricId, require_operator, require_reader, runtime_of
+from engine.api.schemas.errors import READ, WRITE, errors
+from engine.api.schemas.metrics import Cockpit, MetricDetail, MetricEdited, MetricList
 from engine.core import formatting
 from engine.core.errors import FieldRejected
 from engine.metrics import edits
@@ -116,7 +118,7 @@ def _render_cockpit(engine) -> bytes:
     }).body
 
 
-@router.get("/cockpit", response_class=Json, tags=["read model"],
+@router.get("/cockpit", response_class=Json, response_model=Cockpit, responses=errors(401, 503), tags=["read model"],
             summary="Every active metric, red first, with 30 days of history")
 def get_cockpit(request: Request) -> Response:
     engine = runtime_of(request).db.engine()
@@ -128,7 +130,8 @@ def get_cockpit(request: Request) -> Response:
     return Response(rendered.body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
-@router.get("/metrics", response_class=Json, tags=["metrics"], summary="List metrics, with filters")
+@router.get("/metrics", response_class=Json, response_model=MetricList,
+            responses=errors(*READ), tags=["metrics"], summary="List metrics, with filters")
 def list_metrics(
     request: Request,
     status: Annotated[list[Literal["red", "amber", "green", "no_data", "error"]] | None, Query()] = None,
@@ -147,7 +150,8 @@ def list_metrics(
     return Json({"metrics": [card_json(card) for card in selected]})
 
 
-@router.get("/metrics/{metric_id}", response_class=Json, tags=["metrics"],
+@router.get("/metrics/{metric_id}", response_class=Json, response_model=MetricDetail,
+            responses=errors(404, *READ, why={404: "No active metric by that id"}), tags=["metrics"],
             summary="One metric with its history, computations and change trail")
 def get_metric(
     request: Request, metric_id: MetricId, days: Annotated[int, Query(ge=1, le=3650)] = 90
@@ -193,7 +197,8 @@ def _card_after_edit(request: Request, metric_id: str, result: edits.EditResult)
     })
 
 
-@router.patch("/metrics/{metric_id}/verification", response_class=Json, tags=["operator"],
+@router.patch("/metrics/{metric_id}/verification", response_class=Json, response_model=MetricEdited,
+              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["operator"],
               summary="Verify a metric and/or set its owner (operator token)")
 def patch_verification(
     request: Request, metric_id: MetricId, edit: VerificationEdit, actor: str = Depends(require_operator)
@@ -210,7 +215,8 @@ def patch_verification(
     return _card_after_edit(request, metric_id, result)
 
 
-@router.patch("/metrics/{metric_id}/thresholds", response_class=Json, tags=["operator"],
+@router.patch("/metrics/{metric_id}/thresholds", response_class=Json, response_model=MetricEdited,
+              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["operator"],
               summary="Tune norm/alert/target/due date (operator token)")
 def patch_thresholds(
     request: Request, metric_id: MetricId, edit: ThresholdEdit, actor: str = Depends(require_operator)

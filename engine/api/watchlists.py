@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.deps import Json, require_operator, require_reader, runtime_of
+from engine.api.schemas.errors import READ, WRITE, errors
+from engine.api.schemas.watchlists import WatchlistDeleted, WatchlistDetail, WatchlistList, WatchlistSaved
 from engine.read import watchlists
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
@@ -20,7 +22,9 @@ Entries = Annotated[list[Annotated[str, Field(max_length=254)]], Field(max_lengt
 class WatchlistBody(BaseModel):
     """A whole watchlist: at least one of metrics, tags, owners. PUT replaces what was there."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"title": "AML team", "metrics": ["aml_open_cases"], "tags": ["aml"],
+         "owners": ["mlro@satchel.example"]}]})
 
     title: Annotated[str | None, Field(max_length=watchlists.MAX_TITLE)] = None
     metrics: Entries = []
@@ -28,12 +32,15 @@ class WatchlistBody(BaseModel):
     owners: Entries = []
 
 
-@router.get("/watchlists", response_class=Json, tags=["watchlists"], summary="Every watchlist")
+@router.get("/watchlists", response_class=Json, response_model=WatchlistList,
+            responses=errors(401, 503), tags=["watchlists"], summary="Every watchlist")
 def list_watchlists(request: Request) -> Json:
     return Json({"watchlists": [w.as_json() for w in watchlists.listed(runtime_of(request).db.engine())]})
 
 
-@router.get("/watchlists/{name}", response_class=Json, tags=["watchlists"], summary="One watchlist")
+@router.get("/watchlists/{name}", response_class=Json, response_model=WatchlistDetail,
+            responses=errors(404, *READ, why={404: "No watchlist by that name"}), tags=["watchlists"],
+            summary="One watchlist")
 def get_watchlist(request: Request, name: WatchlistName) -> Json:
     found = watchlists.get(runtime_of(request).db.engine(), name)
     if found is None:
@@ -41,7 +48,9 @@ def get_watchlist(request: Request, name: WatchlistName) -> Json:
     return Json({**found.as_json(), "changes": watchlists.changes(runtime_of(request).db.engine(), name)})
 
 
-@router.put("/watchlists/{name}", response_class=Json, tags=["operator"],
+@router.put("/watchlists/{name}", response_class=Json, response_model=WatchlistSaved,
+            response_description="Replaced an existing watchlist",
+            responses={201: {"model": WatchlistSaved, "description": "Created"}, **errors(*WRITE)}, tags=["operator"],
             summary="Create or replace a watchlist (operator token)")
 def put_watchlist(request: Request, name: WatchlistName, body: WatchlistBody,
                   actor: str = Depends(require_operator)) -> Json:
@@ -50,7 +59,8 @@ def put_watchlist(request: Request, name: WatchlistName, body: WatchlistBody,
     return Json({"created": created, "watchlist": saved.as_json()}, status_code=201 if created else 200)
 
 
-@router.delete("/watchlists/{name}", response_class=Json, tags=["operator"],
+@router.delete("/watchlists/{name}", response_class=Json, response_model=WatchlistDeleted,
+               responses=errors(404, *WRITE, why={404: "No watchlist by that name"}), tags=["operator"],
                summary="Delete a watchlist (operator token); its screens fall back to the whole wall")
 def delete_watchlist(request: Request, name: WatchlistName, actor: str = Depends(require_operator)) -> Json:
     watchlists.delete(runtime_of(request).db.engine(), name, actor=actor)

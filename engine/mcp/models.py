@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from engine.read.shapes import PaceFields, RunningJob
 from engine.read.triage import CutLink
 
 
@@ -22,21 +23,11 @@ class Lines(BaseModel):
     target_due: date | None = None
 
 
-class Pace(BaseModel):
+class Pace(PaceFields):
     """OKR pace of a target with a due date (docs/okr.md): a scale of its own, never the red/amber status."""
 
-    state: str = Field(description="achieved, on_pace, behind, off_track, missed or no_data (too few values)")
-    label: str = Field(description="the state in words, as the /okr board says it")
     target: float
     due: date
-    start_day: date | None = Field(None, description="first day of the target period (quarter start or last "
-                                                     "target change)")
-    start_value: float | None = None
-    expected_now: float | None = Field(None, description="where the pace line says the metric should be today")
-    projected: float | None = Field(None, description="the trend of the last 28 daily values (least squares) "
-                                                      "carried to the due date")
-    days_left: int
-    reaches_on: date | None = Field(None, description="on pace: the day the trend meets the target")
 
 
 class MetricNow(BaseModel):
@@ -127,16 +118,6 @@ class CutAnswer(BaseModel):
     summarised: bool = Field(False, description="true when lists in the payload were shortened")
     payload: dict[str, Any] | None = Field(None, description="the chart's data: kind, headline, and its series "
                                                              "or table")
-
-
-class RunningJob(BaseModel):
-    id: int
-    trigger: str
-    phase: str | None
-    step: int | None
-    total: int | None
-    current_item: str | None
-    started_at: datetime | None
 
 
 class SourceState(BaseModel):

@@ -1,6 +1,7 @@
 """/docs in a real browser over the landed demo: the catalogues list every metric, cut and source and
-filter; the API reference shows every route of the OpenAPI document; `/` focuses search, which finds a
-metric by a word of its description; the Feedback link goes to HEARTBEAT_FEEDBACK_URL."""
+filter; the API reference shows every route of the OpenAPI document with its response schema and an
+example; `/` focuses search, which finds a metric by a word of its description; the Feedback link goes
+to HEARTBEAT_FEEDBACK_URL."""
 
 from __future__ import annotations
 
@@ -111,6 +112,20 @@ def test_api_reference_shows_every_route_of_the_openapi_document(demo_app, page)
     screenshot(page, "docs-api-1920x1080")
     page.locator("h3", has_text="PATCH /api/metrics/{metric_id}/thresholds").scroll_into_view_if_needed()
     screenshot(page, "docs-api-write-route-1920x1080")
+    # Each route's response schema: the model, its fields with types and meanings, and an example body.
+    cockpit = page.locator("h3", has_text="GET /api/cockpit")
+    cockpit.scroll_into_view_if_needed()
+    expect(page.get_by_text("Response body (200, application/json, Cockpit)", exact=False).first).to_be_visible()
+    expect(page.locator("td", has_text="list of Metric").first).to_be_visible()
+    example = page.locator("pre", has_text='"active_job": null').first
+    expect(example).to_be_visible()
+    expect(example).to_contain_text('"id": "collateral_covered_by_company"')
+    screenshot(page, "docs-api-response-schema-1920x1080")
+    # The models the responses name, each once with its fields.
+    schemas = page.get_by_role("heading", name="Response schemas")
+    schemas.scroll_into_view_if_needed()
+    expect(schemas).to_be_visible()
+    expect(page.locator("h3", has_text="MetricPace")).to_have_count(1)
 
 
 def test_slash_focuses_search_and_finds_a_metric_by_its_description(demo_app, page):

@@ -130,6 +130,29 @@ def test_every_api_route_is_in_the_generated_api_page_with_who_may_call_it():
     assert "| `alert_value` | no | number or null |" in thresholds and '"alert_value": 88' in thresholds
 
 
+def test_the_api_page_shows_each_response_schema_with_its_fields_and_an_example():
+    api = create_api()
+    body = api_reference(api)
+    sections = {s.split("\n", 1)[0]: s for s in body.split("\n### ")[1:]}
+    routes_shown = [name for name in sections if name.split(" ")[0] in ("GET", "POST", "PUT", "PATCH", "DELETE")]
+    assert len(routes_shown) >= 20
+    # Every route says what its success answers: the model, its fields, an example body.
+    assert [r for r in routes_shown if "**Response body** (`2" not in sections[r]] == []
+    cockpit = sections["GET /api/cockpit"]
+    assert "**Response body** (`200`, `application/json`, Cockpit)" in cockpit
+    assert "| `metrics` | yes | list of Metric |" in cockpit
+    assert '"active_job": null' in cockpit and '"id": "collateral_covered_by_company"' in cockpit
+    # Each error status with its body: the 422 names the fields, a database outage is a 503.
+    thresholds = sections["PATCH /api/metrics/{metric_id}/thresholds"]
+    assert "| `422` | Invalid input: each field at fault and why | InvalidRequest `{error, problems}` |" in thresholds
+    assert "| `503` | Database unreachable (Retry-After) | Unavailable `{error, status, detail}` |" in thresholds
+    # The models the routes name are defined once, below them, with each field's type and meaning.
+    metric = sections["Metric"]
+    assert "| `status` | yes | string (one of red, amber, green, no_data, error) | decided now by the contract" in metric
+    assert "| `pace` | yes | MetricPace or null |" in metric
+    assert "| `firing` | no | list of AlertRef |" in sections["Mark"]
+
+
 def test_every_mcp_tool_is_in_the_generated_mcp_page():
     tools = mcp_tools()
     if tools is None:

@@ -3,9 +3,10 @@
 Every operation of the served schema gets a bounded number of generated requests per (token, mode):
 schema-valid ones (positive) and schema-violating ones (negative: wrong types, out-of-range numbers,
 missing or extra fields, odd strings). Over real HTTP against a world with one computed metric and a
-finished job, so ids in paths can hit real rows. Required: no response ≥ 500, and every 4xx is
+finished job, so ids in paths can hit real rows. Required: no response ≥ 500, every 4xx is
 JSON saying what was wrong — a 400/422 names the field(s) (``problems[].field``), any other 4xx carries
-a readable ``error``. Findings are collected across all examples (no shrinking: the budget is time)
+a readable ``error`` — and every answer conforms to what its route declares: a 2xx to its response
+model, a 4xx to the error body of that status (the reference at /docs/api shows both). Findings are collected across all examples (no shrinking: the budget is time)
 and reported together with a curl line each.
 """
 
@@ -26,15 +27,17 @@ from schemathesis.generation.modes import GenerationMode
 from sqlalchemy import text
 
 from engine import refresh
+from engine.api import create_api
 from engine.core.settings import load_settings
 from engine.refresh import RefreshRequest
 from engine.runtime import Runtime, wiring
+from tests.support.answers import declared_errors, declared_models, mismatch
 from tests.support.databases import scratch_database
 from tests.support.factories import MetricFolder
 from tests.support.served_api import TOKEN, ServedApi, auth
 
-# Examples per (operation, token, mode): 15 operations × 2 tokens × 2 modes × 30 ≈ 1,300 requests (the
-# negative modes of input-less reads have nothing to generate), ~25 s on 2 cores. Deeper on demand:
+# Examples per (operation, token, mode): 24 operations × 2 tokens × 2 modes × 30 ≈ 1,900 requests (the
+# negative modes of input-less reads have nothing to generate), ~75 s on 2 shared cores. Deeper on demand:
 # HEARTBEAT_FUZZ_EXAMPLES=300 (and HEARTBEAT_FUZZ_SEED to leave the fixed, reproducible sequence).
 EXAMPLES = int(os.environ.get("HEARTBEAT_FUZZ_EXAMPLES", "30"))
 SEED = os.environ.get("HEARTBEAT_FUZZ_SEED")
@@ -92,6 +95,9 @@ def _is_named(response: httpx.Response) -> str | None:
 def test_no_generated_request_gets_a_5xx_and_every_4xx_names_what_was_wrong(fuzzed):
     operations = [result.ok() for result in fuzzed.schema.get_all_operations()]
     assert len(operations) >= 10, [op.label for op in operations]
+    api = create_api()
+    models, errors = declared_models(api), declared_errors(api)
+    assert all(op.label in models for op in operations), [op.label for op in operations if op.label not in models]
     findings: list[str] = []
     counts: dict[int, int] = {}
     unsatisfiable: set[str] = set()
@@ -111,7 +117,15 @@ def test_no_generated_request_gets_a_5xx_and_every_4xx_names_what_was_wrong(fuzz
                 problem = f"{response.status_code}"
             elif response.status_code >= 400:
                 missing = _is_named(response)
+                documented = errors[case.operation.label].get(response.status_code)
+                if missing is None and documented is None:
+                    missing = "status not in the route's documented responses"
+                elif missing is None:
+                    missing = mismatch(documented, response)
                 problem = None if missing is None else f"{response.status_code} {missing}"
+            elif 200 <= response.status_code < 300:
+                wrong = mismatch(models[case.operation.label], response)
+                problem = None if wrong is None else f"{response.status_code} not as declared: {wrong}"
             if problem is not None and len(findings) < 50:
                 findings.append(f"{case.operation.label}: {problem}: {response.text[:200]!r}\n    "
                                 f"{case.as_curl_command(headers=headers)[:400]}")
