@@ -16,10 +16,20 @@ FIRING = {
     "ack_comment": None, "acked_until": None,
     "title": "Card collateral covered by us (unpaid) is red: €18,250 (red line €10,000)",
     "link": "/metrics/collateral_covered_by_company",
+    "bad_since": {"status": "red", "day": "2026-09-01", "days": 91, "text": "Red since 2026-09-01 (91 days)"},
 }
 SILENCE = {"id": 12, "metric_id": "payment_approval_rate_24h", "tag": None,
            "reason": "processor maintenance until 18:00", "created_by": "operator",
            "created_at": "2026-12-01T09:12:44.310000+00:00", "ends_at": "2026-12-01T18:00:00+00:00"}
+
+
+class BadSince(Answer):
+    """Since when the metric has been bad, from its history (not from when the alert fired)."""
+
+    status: str = Field(description="red or error: the least status every day of the streak had")
+    day: str = Field(description="the first day of the current streak (ISO date)")
+    days: int = Field(description="calendar days from that day to the latest, both counted")
+    text: str = Field(description='as the messages say it, e.g. "Red since 2026-09-01 (91 days)"')
 
 
 class AlertState(Answer):
@@ -42,6 +52,8 @@ class AlertState(Answer):
     acked_until: datetime | None
     title: str | None
     link: str | None = Field(description="the page to open")
+    bad_since: BadSince | None = Field(default=None, description="value and error alerts: the streak in the "
+                                       "history; null for a stale source or a metric without one")
 
 
 class Silence(Answer):
