@@ -90,10 +90,15 @@ _STORE = text(
 )
 
 
+def spec_of(metric) -> Spec:
+    """The band a registry row learns: its benchmark as the registry keeps it, through the one mapping."""
+    return Spec.from_benchmark({**(metric.benchmark_config or {}), "kind": metric.benchmark_kind,
+                                "window_days": metric.benchmark_window_days}, metric.unit)
+
+
 def hour_of_week(metric) -> bool:
     """A 24h metric with a weekday benchmark: judged against the same hour-of-week window."""
-    return metric.period == "24h" and bool((metric.benchmark_config or {}).get("weekly",
-                                                                               metric.benchmark_kind == "seasonal"))
+    return metric.period == "24h" and spec_of(metric).weekly
 
 
 def clean(conn: Connection, metric, points: dict[date, float], today: date) -> tuple[dict[date, float], int]:
@@ -141,7 +146,7 @@ def refresh(engine: Engine, today: date, *, marts: ComputeContext | None = None,
     results = []
     with engine.begin() as conn:
         for metric in metrics:
-            spec = Spec.of(metric.benchmark_kind, metric.benchmark_window_days, metric.benchmark_config, metric.unit)
+            spec = spec_of(metric)
             start = today - timedelta(days=spec.days)
             since = today - timedelta(days=replay_days(spec))  # the held days' own bands need their windows
             if hour_of_week(metric) and metric.history_sql:
