@@ -169,8 +169,11 @@ class Replay:
 
     Held kinds also run the **level check** (``level``): each day's offset from its own band is remembered,
     and today's amber edge on the side the recent days lean to moves in to where the mean offset of the last
-    ``LEVEL_DAYS`` days, today's included, leaves ``LEVEL_ERRORS`` standard errors of zero (``narrow``). A drift of +2 % a day sits inside every day's band
-    for a week or two, but ten days all a little high are not noise."""
+    ``LEVEL_DAYS`` days, today's included, leaves ``LEVEL_ERRORS`` standard errors of zero (``narrow``). A
+    drift of +2 % a day sits inside every day's band for a week or two, but ten days all a little high are
+    not noise. The level check speaks for one hold (``HOLD_DAYS``) from the first day its level went off: by
+    then a drift has left every band, and a lasting new level must be learned like any other (the hold's
+    rule), not kept amber by a band that is still mixing it with the old one."""
 
     def __init__(self, spec: Spec, hold: int = HOLD_DAYS):
         self.spec = spec
@@ -178,6 +181,8 @@ class Replay:
         self.points: dict[date, float] = {}
         self.flagged: set[date] = set()
         self.offsets: dict[date, Offset] = {}  # each day's offset from its own band, for the level check
+        self.level_since: date | None = None  # the first day of the level check's current spell off
+        self._quiet = 0  # days in a row the level has been back within its limit
         self._keep = timedelta(days=max(spec.days, 56) + 1)  # what learn() reads: the window and 8 weeks of growth
 
     def held(self, today: date) -> set[date]:
@@ -192,6 +197,8 @@ class Replay:
         if not self.hold:
             return recent, recent
         band = overlap(self.spec, recent, earlier(self.spec, kept, today))
+        if self.level_since is not None and (today - self.level_since).days >= self.hold:
+            return recent, band  # off for a whole hold: a drift is the band's own news by now, a level its new normal
         return recent, narrow(band, self.level(today, recent))
 
     def band(self, today: date) -> Band:
@@ -223,6 +230,8 @@ class Replay:
         recent, band = self._bands(day)
         if self.hold and flags(band, value):
             self.flagged.add(day)
+        if self.hold:
+            self._spell(day, flags(self.level(day, recent), value))
         if self.hold and not recent.learning and recent.centre and recent.unit and recent.centre > 0:
             # Clipped at the band's amber distance: a one-day spike is the band's news, not a level.
             reach = recent.unit / recent.centre
@@ -235,6 +244,18 @@ class Replay:
         self.flagged = {d for d in self.flagged if d >= day - self._keep}
         self.offsets = {d: o for d, o in self.offsets.items() if day - d < timedelta(days=LEVEL_DAYS)}
         return band
+
+
+    def _spell(self, day: date, off: bool) -> None:
+        """Track how long the level has been off: a spell ends after ``LEVEL_DAYS`` days in a row back within."""
+        if off:
+            self._quiet = 0
+            if self.level_since is None:
+                self.level_since = day
+            return
+        self._quiet += 1
+        if self._quiet >= LEVEL_DAYS:
+            self.level_since = None
 
 
 @dataclass(frozen=True)
@@ -286,14 +307,15 @@ def overlap(spec: Spec, recent: Band, before: Band) -> Band:
 
 def narrow(band: Band, level: Band) -> Band:
     """``band`` with the level check folded in: on the side the last days lean to, amber starts where the level
-    check's band ends (never nearer than ``band``'s centre: a value back at the norm is not amber for the days
-    before it), while red stays where ``band`` put it — the level check calls amber, never red. The other
-    side widens by as much; a low day during a run of high ones is the lesser news."""
+    check's band ends — but no nearer than half a unit from ``band``'s centre (a value near the norm is not
+    news, whatever the days before it did) — while red stays where ``band`` put it: the level check calls
+    amber, never red. So the centre moves by at most one unit and the unit grows by at most half; the other
+    side widens by as much (a low day in a run of high ones is the lesser news)."""
     if band.learning or level.learning or None in (band.centre, band.unit, level.centre, level.unit):
         return band
     centre, unit = band.centre, band.unit
-    high = min(centre + unit, max(centre, level.centre + level.unit))
-    low = max(centre - unit, min(centre, level.centre - level.unit))
+    high = min(centre + unit, max(centre + unit / 2, level.centre + level.unit))
+    low = max(centre - unit, min(centre - unit / 2, level.centre - level.unit))
     if high < centre + unit:  # the last days ran high: amber from ``high``, red still at centre + 2 units
         wider = centre + 2 * unit - high
         return Band(high - wider, wider, band.points, band.needed)
