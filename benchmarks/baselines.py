@@ -10,8 +10,9 @@ noise for small counts). Each series carries three injected anomalies at known d
 warm-up, 100 days apart: two of a one-day spike (+60 %), a one-day drop (−50 %) and a slow drift (+2 % a day
 for 30 days), then a level shift (−35 % from then on). Each day's band is learned by
 ``engine.metrics.baseline.Replay`` from the days before it — exactly what the product runs, including the
-days the band itself flagged held out for ``--hold`` days (0: the rule before, nothing held and no second
-reference) — and the value judged by ``engine.contract.status``.
+days the band itself flagged held out for ``--hold`` days (0: the rule before, nothing held, no second
+reference and no level check) and the level check on the last ``--level-days`` days (``--level-errors inf``:
+off) — and the value judged by ``engine.contract.status``.
 
 Printed per kind:
 

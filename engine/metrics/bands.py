@@ -6,7 +6,9 @@ an acknowledged incident of the metric (an acknowledged firing/pending alert, fr
 those days are marked ``excluded_reason`` so they stay out after the alert resolves),
 or when it was computed under another definition (``definition_hash``). A day the band itself flagged
 (amber or red against the band of its own day) is held out of the bands of the next 14 days
-(``engine.metrics.baseline.Replay``, replayed from the history each refresh; not for ``rolling_stat``).
+(``engine.metrics.baseline.Replay``, replayed from the history each refresh; not for ``rolling_stat``), and
+the same walk's level check moves the amber edge in when the last ten days together sit clearly off their
+bands (a slow drift that no single day shows yet).
 With too few clean points there is no band: the metric is "learning", and the wall says so.
 
 24h metrics with a weekday benchmark are judged against the same hour-of-week window of past weeks: when

@@ -144,3 +144,15 @@ def test_discovery_learns_a_robust_weekday_band_from_seasonal_true():
     sunday = next(end + timedelta(days=i) for i in range(7) if (end + timedelta(days=i)).weekday() == 6)
     centre, _ = learn_band({"kind": "robust", "seasonal": True, "weeks": 8}, points, sunday)
     assert centre == pytest.approx(500, rel=0.06)  # Sundays only, not the median of every day (1 000)
+
+
+def test_a_small_lasting_step_is_news_for_two_weeks_then_the_new_normal():
+    # −15 % from one day on: inside most days' bands (about ±24 %), the level check sees it within three
+    # weeks; after one hold (14 days) from its first day off it stands down and the band learns the new level
+    # instead of staying amber for good.
+    end = date(2026, 6, 30)
+    for seed in range(6):
+        points = _series(seed, end, 160, change=lambda offset: 0.85, start=110)
+        judged = _walk(points)[110:]
+        assert any(flagged for _, flagged in judged[:20]), seed
+        assert not any(flagged for _, flagged in judged[-14:]), seed
