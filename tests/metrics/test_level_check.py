@@ -156,3 +156,19 @@ def test_a_small_lasting_step_is_news_for_two_weeks_then_the_new_normal():
         judged = _walk(points)[110:]
         assert any(flagged for _, flagged in judged[:20]), seed
         assert not any(flagged for _, flagged in judged[-14:]), seed
+
+
+@pytest.mark.parametrize("level_centre, level_unit, amber_from", [
+    (900, 450, None),  # they lean a little high, not enough: nothing moves
+    (800, 350, 1150),  # they lean high: amber from the level check's edge
+    (300, 100, 1100),  # far high: amber from half a unit above the centre, no nearer
+])
+def test_the_level_check_moves_the_amber_edge_never_the_red_one(level_centre, level_unit, amber_from):
+    band = baseline.Band(1000.0, 200.0, 8, 4)  # amber beyond 800–1200, red beyond 600–1400
+    moved = baseline.narrow(band, baseline.Band(float(level_centre), float(level_unit), 8, 4))
+    if amber_from is None:
+        assert moved == band
+        return
+    assert moved.centre + moved.unit == pytest.approx(amber_from)
+    assert moved.centre + 2 * moved.unit == pytest.approx(1400)  # red where the band put it
+    assert moved.centre >= band.centre - band.unit  # the centre the metric page shows moves one unit at most
