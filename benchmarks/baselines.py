@@ -10,8 +10,9 @@ noise for small counts). Each series carries three injected anomalies at known d
 warm-up, 100 days apart: two of a one-day spike (+60 %), a one-day drop (−50 %) and a slow drift (+2 % a day
 for 30 days), then a level shift (−35 % from then on). Each day's band is learned by
 ``engine.metrics.baseline.Replay`` from the days before it — exactly what the product runs, including the
-days the band itself flagged held out for ``--hold`` days (0: the rule before, nothing held and no second
-reference) — and the value judged by ``engine.contract.status``.
+days the band itself flagged held out for ``--hold`` days (0: the rule before, nothing held, no second
+reference and no level check) and the level check on the last ``--level-days`` days (``--level-errors inf``:
+off) — and the value judged by ``engine.contract.status``.
 
 Printed per kind:
 
@@ -48,11 +49,11 @@ WARM_UP = 84  # days before the first anomaly: bands of every kind have their po
 AFTERMATH = 28  # days after an anomaly that are not "normal" (the series settles, bands relearn)
 NOTICEABLE = 0.20  # an anomaly counts from the day it is this far off the normal level
 
-KINDS = {
-    "rolling_stat 28d": Spec("rolling_stat", 28, count=True),
-    "seasonal 8w": Spec("seasonal", 56, weekly=True, count=True),
-    "robust 90d": Spec("robust", 90, count=True),
-    "robust seasonal 8w": Spec("robust", 56, weekly=True, count=True),
+KINDS = {  # as a metric header writes them, through the product's one mapping to a band
+    "rolling_stat 28d": Spec.from_benchmark({"kind": "rolling_stat", "window_days": 28}, "count"),
+    "seasonal 8w": Spec.from_benchmark({"kind": "seasonal", "weeks": 8}, "count"),
+    "robust 90d": Spec.from_benchmark({"kind": "robust", "window_days": 90}, "count"),
+    "robust seasonal 8w": Spec.from_benchmark({"kind": "robust", "seasonal": True, "weeks": 8}, "count"),
 }
 
 
@@ -220,8 +221,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="days a band-flagged day stays out of the band (0: never held, the old rule)")
     parser.add_argument("--spreads", type=float, default=baseline.SPREADS_PER_BAND,
                         help="band unit of the weekday and robust kinds, in spreads (to explore the trade-off)")
+    parser.add_argument("--level-days", type=int, default=baseline.LEVEL_DAYS,
+                        help="days the level check averages (to explore the trade-off)")
+    parser.add_argument("--level-errors", type=float, default=baseline.LEVEL_ERRORS,
+                        help="standard errors of that mean at which the level check calls amber (inf: off)")
     args = parser.parse_args(argv)
     baseline.SPREADS_PER_BAND = args.spreads
+    baseline.LEVEL_DAYS, baseline.LEVEL_ERRORS = args.level_days, args.level_errors
     rng = random.Random(args.seed)
     all_series = [make_series(rng, args.days, i) for i in range(args.metrics)]
     console = Console(width=150)

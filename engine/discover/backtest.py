@@ -41,10 +41,7 @@ class KnownIncident:
 def _spec(benchmark: Mapping[str, Any] | None, unit: str) -> baseline.Spec | None:
     if not benchmark or benchmark.get("kind") in (None, "none"):
         return None
-    config = {k: v for k, v in benchmark.items() if k not in ("kind", "window_days")}
-    weeks = benchmark.get("weeks")
-    return baseline.Spec.of(benchmark["kind"], benchmark.get("window_days") or (7 * weeks if weeks else None),
-                            config, unit)
+    return baseline.Spec.from_benchmark(benchmark, unit)
 
 
 def _pair(band: baseline.Band) -> tuple[float, float] | None:

@@ -6,7 +6,9 @@ an acknowledged incident of the metric (an acknowledged firing/pending alert, fr
 those days are marked ``excluded_reason`` so they stay out after the alert resolves),
 or when it was computed under another definition (``definition_hash``). A day the band itself flagged
 (amber or red against the band of its own day) is held out of the bands of the next 14 days
-(``engine.metrics.baseline.Replay``, replayed from the history each refresh; not for ``rolling_stat``).
+(``engine.metrics.baseline.Replay``, replayed from the history each refresh; not for ``rolling_stat``), and
+the same walk's level check moves the amber edge in when the last ten days together sit clearly off their
+bands (a slow drift that no single day shows yet).
 With too few clean points there is no band: the metric is "learning", and the wall says so.
 
 24h metrics with a weekday benchmark are judged against the same hour-of-week window of past weeks: when
@@ -90,10 +92,15 @@ _STORE = text(
 )
 
 
+def spec_of(metric) -> Spec:
+    """The band a registry row learns: its benchmark as the registry keeps it, through the one mapping."""
+    return Spec.from_benchmark({**(metric.benchmark_config or {}), "kind": metric.benchmark_kind,
+                                "window_days": metric.benchmark_window_days}, metric.unit)
+
+
 def hour_of_week(metric) -> bool:
     """A 24h metric with a weekday benchmark: judged against the same hour-of-week window."""
-    return metric.period == "24h" and bool((metric.benchmark_config or {}).get("weekly",
-                                                                               metric.benchmark_kind == "seasonal"))
+    return metric.period == "24h" and spec_of(metric).weekly
 
 
 def clean(conn: Connection, metric, points: dict[date, float], today: date) -> tuple[dict[date, float], int]:
@@ -141,7 +148,7 @@ def refresh(engine: Engine, today: date, *, marts: ComputeContext | None = None,
     results = []
     with engine.begin() as conn:
         for metric in metrics:
-            spec = Spec.of(metric.benchmark_kind, metric.benchmark_window_days, metric.benchmark_config, metric.unit)
+            spec = spec_of(metric)
             start = today - timedelta(days=spec.days)
             since = today - timedelta(days=replay_days(spec))  # the held days' own bands need their windows
             if hour_of_week(metric) and metric.history_sql:

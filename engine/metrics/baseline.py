@@ -40,6 +40,13 @@ MIN_WEEKLY_POINTS = 4  # a weekday band needs this many clean same-weekday point
 LAG_DAYS = 14  # the second reference: the band of the same weekday two weeks earlier, brought to today's level
 HOLD_DAYS = 14  # a day the band itself flagged stays out of later bands this long, then a lasting level is learned
 GROWTH_LIMIT = 1.03  # the weekly growth a weekday band follows, at most (and 1/1.03 for a decline): faster is news
+LEVEL_DAYS = 10  # the level check: the mean offset of the last ten days (today included) from their own bands …
+LEVEL_ERRORS = 4.75  # … is amber this many standard errors of that mean from zero (1.5 σ of one day, over ten days)
+LEVEL_MIN_DAYS = 5  # fewer of those days with a band (a new metric, an acknowledged incident): no level check
+
+
+KINDS = ("rolling_stat", "seasonal", "robust")
+DEFAULT_WEEKS, DEFAULT_WINDOW_DAYS = 8, 28  # a weekday kind's weeks, the other kinds' days, when the header says none
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,19 @@ class Spec:
     count: bool = False  # unit count: √centre is a floor too
 
     @classmethod
-    def of(cls, kind: str, window_days: int | None, config: Mapping[str, Any] | None, unit: str) -> "Spec":
-        config = config or {}
-        weekly = bool(config.get("weekly", kind == "seasonal"))
-        days = window_days or (56 if weekly else 28)
-        return cls(kind, days, weekly, config.get("floor"), unit == "count")
+    def from_benchmark(cls, benchmark: Mapping[str, Any], unit: str) -> "Spec":
+        """The one mapping from a benchmark to the band it learns — for the metric files, the registry, metric
+        discovery's backtest and benchmarks/baselines.py alike. ``benchmark`` is a header's ``benchmark:``
+        (``kind``, ``weeks`` or ``window_days``, ``seasonal``, ``floor``) or what the registry keeps of it
+        (``kind``, ``window_days`` already in days, ``weekly``, ``floor``). An unknown kind is a ValueError."""
+        kind = benchmark.get("kind")
+        if kind not in KINDS:
+            raise ValueError(f"unknown benchmark kind {kind!r}: use one of {', '.join(KINDS)}")
+        weekly = bool(benchmark.get("weekly", kind == "seasonal" or benchmark.get("seasonal", False)))
+        weeks = benchmark.get("weeks")
+        days = 7 * weeks if weeks else benchmark.get("window_days") or (
+            7 * DEFAULT_WEEKS if weekly else DEFAULT_WINDOW_DAYS)
+        return cls(kind, int(days), weekly, benchmark.get("floor"), unit == "count")
 
     @property
     def needed(self) -> int:
@@ -150,38 +165,103 @@ class Replay:
     Bounded on purpose. Held for ever, a genuine new level (a lost customer segment, a new product line)
     would stay amber for good and the band would go numb in the other direction; held ``hold`` days, the
     first days of a lasting level come back once they are that old, while a drift that keeps moving stays
-    ahead of a band that lags it by ``hold`` days."""
+    ahead of a band that lags it by ``hold`` days.
+
+    Held kinds also run the **level check** (``level``): each day's offset from its own band is remembered,
+    and today's amber edge on the side the recent days lean to moves in to where the mean offset of the last
+    ``LEVEL_DAYS`` days, today's included, leaves ``LEVEL_ERRORS`` standard errors of zero (``narrow``). A
+    drift of +2 % a day sits inside every day's band for a week or two, but ten days all a little high are
+    not noise. The level check speaks for one hold (``HOLD_DAYS``) from the first day its level went off: by
+    then a drift has left every band, and a lasting new level must be learned like any other (the hold's
+    rule), not kept amber by a band that is still mixing it with the old one."""
 
     def __init__(self, spec: Spec, hold: int = HOLD_DAYS):
         self.spec = spec
         self.hold = 0 if spec.kind == "rolling_stat" else hold
         self.points: dict[date, float] = {}
         self.flagged: set[date] = set()
+        self.offsets: dict[date, Offset] = {}  # each day's offset from its own band, for the level check
+        self.level_since: date | None = None  # the first day of the level check's current spell off
+        self._quiet = 0  # days in a row the level has been back within its limit
         self._keep = timedelta(days=max(spec.days, 56) + 1)  # what learn() reads: the window and 8 weeks of growth
 
     def held(self, today: date) -> set[date]:
         """The days the band of ``today`` leaves out because an earlier band flagged them."""
         return {d for d in self.flagged if 0 < (today - d).days <= self.hold}
 
-    def band(self, today: date) -> Band:
+    def _bands(self, today: date) -> tuple[Band, Band]:
+        """The band of the latest weeks alone, and the band ``today`` is judged by."""
         held = self.held(today)
         kept = {d: v for d, v in self.points.items() if d not in held}
         recent = learn(self.spec, kept, today)
         if not self.hold:
-            return recent
-        return overlap(self.spec, recent, earlier(self.spec, kept, today))
+            return recent, recent
+        band = overlap(self.spec, recent, earlier(self.spec, kept, today))
+        if self.level_since is not None and (today - self.level_since).days >= self.hold:
+            return recent, band  # off for a whole hold: a drift is the band's own news by now, a level its new normal
+        return recent, narrow(band, self.level(today, recent))
+
+    def band(self, today: date) -> Band:
+        return self._bands(today)[1]
+
+    def level(self, today: date, recent: Band) -> Band:
+        """The level check as a band for ``today``: the values that keep the mean offset of the last
+        ``LEVEL_DAYS`` days (today's included) from their own bands within ``LEVEL_ERRORS`` standard errors.
+        Offsets are relative to each day's centre and the error is pooled over those days' relative spreads
+        (one weekday's eight points say little about its noise; ten days of every weekday say more), so a
+        weekend half as busy weighs the same. A learning band (no level known) is returned when the check
+        cannot be made: too few days, or a centre at or below zero (no relative offset)."""
+        none = Band(None, None, 0, 1)
+        if recent.learning or recent.centre is None or recent.unit is None or recent.centre <= 0:
+            return none
+        since = today - timedelta(days=LEVEL_DAYS)
+        past = [o for d, o in self.offsets.items() if since < d < today and d in self.points]
+        if len(past) + 1 < LEVEL_MIN_DAYS:
+            return none
+        spread = recent.unit / band_spreads(recent.points) / recent.centre
+        pooled = math.sqrt(statistics.fmean([o.spread**2 for o in past] + [spread**2]))
+        n = len(past) + 1
+        limit = n * LEVEL_ERRORS * pooled / math.sqrt(n)  # on the sum of the n relative offsets
+        others = sum(o.offset for o in past)
+        return Band(recent.centre * (1 - others), recent.centre * limit, recent.points, recent.needed)
 
     def add(self, day: date, value: float) -> Band:
         """Judge ``value`` of ``day`` against the band of the days before it, then remember it."""
-        band = self.band(day)
+        recent, band = self._bands(day)
         if self.hold and flags(band, value):
             self.flagged.add(day)
+        if self.hold:
+            self._spell(day, flags(self.level(day, recent), value))
+        if self.hold and not recent.learning and recent.centre and recent.unit and recent.centre > 0:
+            # Clipped at the band's amber distance: a one-day spike is the band's news, not a level.
+            reach = recent.unit / recent.centre
+            self.offsets[day] = Offset(max(-reach, min(reach, value / recent.centre - 1)),
+                                       recent.unit / band_spreads(recent.points) / recent.centre)
         self.points[day] = value
         old = [d for d in self.points if d < day - self._keep]
         for d in old:
             del self.points[d]
         self.flagged = {d for d in self.flagged if d >= day - self._keep}
+        self.offsets = {d: o for d, o in self.offsets.items() if day - d < timedelta(days=LEVEL_DAYS)}
         return band
+
+
+    def _spell(self, day: date, off: bool) -> None:
+        """Track how long the level has been off: a spell ends after ``LEVEL_DAYS`` days in a row back within."""
+        if off:
+            self._quiet = 0
+            if self.level_since is None:
+                self.level_since = day
+            return
+        self._quiet += 1
+        if self._quiet >= LEVEL_DAYS:
+            self.level_since = None
+
+
+@dataclass(frozen=True)
+class Offset:
+    offset: float  # (value − centre) / centre of the day's own band, clipped at its amber distance
+    spread: float  # that band's spread (σ) over its centre
 
 
 def replay(spec: Spec, points: Mapping[date, float], today: date, hold: int = HOLD_DAYS) -> tuple[Band, set[date]]:
@@ -223,3 +303,23 @@ def overlap(spec: Spec, recent: Band, before: Band) -> Band:
     high = min(recent.centre + recent.unit, before.centre + before.unit)
     centre = (low + high) / 2
     return Band(centre, max((high - low) / 2, floor(spec, centre)), recent.points, recent.needed)
+
+
+def narrow(band: Band, level: Band) -> Band:
+    """``band`` with the level check folded in: on the side the last days lean to, amber starts where the level
+    check's band ends — but no nearer than half a unit from ``band``'s centre (a value near the norm is not
+    news, whatever the days before it did) — while red stays where ``band`` put it: the level check calls
+    amber, never red. So the centre moves by at most one unit and the unit grows by at most half; the other
+    side widens by as much (a low day in a run of high ones is the lesser news)."""
+    if band.learning or level.learning or None in (band.centre, band.unit, level.centre, level.unit):
+        return band
+    centre, unit = band.centre, band.unit
+    high = min(centre + unit, max(centre + unit / 2, level.centre + level.unit))
+    low = max(centre - unit, min(centre - unit / 2, level.centre - level.unit))
+    if high < centre + unit:  # the last days ran high: amber from ``high``, red still at centre + 2 units
+        wider = centre + 2 * unit - high
+        return Band(high - wider, wider, band.points, band.needed)
+    if low > centre - unit:
+        wider = low - (centre - 2 * unit)
+        return Band(low + wider, wider, band.points, band.needed)
+    return band

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine import contract
 from engine.core.errors import ConfigError
+from engine.metrics.baseline import Spec
 from engine.sources import SOURCES
 from engine.store.models import PERIODS, UNITS
 
@@ -30,7 +31,7 @@ METRIC_ID = re.compile(contract.METRIC_ID_PATTERN)
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 HEADER_FENCE = "-- ---"
 MIN_BENCHMARK_WINDOW, MAX_BENCHMARK_WINDOW = 7, 365
-MIN_WEEKS, MAX_WEEKS, DEFAULT_WEEKS, DEFAULT_WINDOW_DAYS = 3, 52, 8, 28
+MIN_WEEKS, MAX_WEEKS = 3, 52
 
 
 def registered_schemas() -> list[str]:
@@ -56,7 +57,7 @@ class Benchmark(BaseModel):
 
     @model_validator(mode="after")
     def _fits_the_kind(self) -> "Benchmark":
-        weekly = self.kind == "seasonal" or self.seasonal
+        weekly = self.spec("").weekly
         if self.seasonal and self.kind != "robust":
             raise ValueError("seasonal: true is a robust option; for μ/σ per weekday write kind: seasonal")
         if weekly and self.window_days is not None:
@@ -69,20 +70,18 @@ class Benchmark(BaseModel):
             raise ValueError("floor must be a finite number")
         return self
 
-    @property
-    def weekly(self) -> bool:
-        return self.kind == "seasonal" or self.seasonal
+    def spec(self, unit: str) -> Spec:
+        """The band it learns (engine.metrics.baseline.Spec.from_benchmark, the one mapping)."""
+        return Spec.from_benchmark(self.model_dump(), unit)
 
     @property
     def days(self) -> int:
         """The history window the band reads, in days."""
-        if self.weekly:
-            return 7 * (self.weeks or DEFAULT_WEEKS)
-        return self.window_days or DEFAULT_WINDOW_DAYS
+        return self.spec("").days
 
     def config(self) -> dict[str, Any]:
         """What the registry keeps of it (``benchmark_config``): everything but the kind and window."""
-        return {"weekly": self.weekly, "robust": self.kind == "robust", "floor": self.floor}
+        return {"weekly": self.spec("").weekly, "robust": self.kind == "robust", "floor": self.floor}
 
 
 class Header(BaseModel):
