@@ -67,11 +67,14 @@ class LagWindow:
             return batch
         self._newest = top if self._newest is None else max(self._newest, top)
         since = self._newest - self.lag_seconds * _UNITS_PER_SECOND[unit]
-        oldest_seen = min(self._seen.values(), default=None)
-        # Only rows in the new window, or old enough to have been seen, need a digest: a handful.
+        # Only rows in the new window, or inside the span of the rows seen before, need a digest: a
+        # handful. (Rows newer than the newest seen one cannot have been seen: a +1 % run's new rows
+        # are not digested, bar those of its own last 60 s.)
         near = pc.greater_equal(values, since)
-        if oldest_seen is not None:
-            near = pc.or_(near, pc.greater_equal(values, oldest_seen))
+        if self._seen:
+            seen_span = pc.and_(pc.greater_equal(values, min(self._seen.values())),
+                                pc.less_equal(values, max(self._seen.values())))
+            near = pc.or_(near, seen_span)
         positions = pc.indices_nonzero(pc.fill_null(near, False)).to_pylist()
         keep = None
         if positions:
