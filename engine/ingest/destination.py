@@ -19,7 +19,6 @@ from dlt.common.destination.reference import DestinationReference
 from dlt.destinations.impl.postgres.postgres import PostgresClient
 from dlt.destinations.sql_jobs import SqlMergeFollowupJob
 
-
 # Even with statistics, PostgreSQL's default random_page_cost (4, a spinning disk) made the planner
 # hash-join the staged keys against a sequential scan of the whole landed table: 618 ms for 22 k
 # staged rows against 930 k landed aml checks. The marts sit on local storage, mostly in cache; at
