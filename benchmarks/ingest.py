@@ -1,4 +1,4 @@
-"""Ingest benchmark (issue #3): the dlt engine against the physical baseline on this machine.
+"""Ingest benchmark (issues #3 and #17): the dlt engine against the physical baseline on this machine.
 
 Run on demand (not a test)::
 
@@ -15,8 +15,11 @@ prints one table per measurement:
    the peak RSS of the process doing the load;
 2. the same tables and columns (PII columns excluded, as landed) moved by raw
    psycopg 3 binary COPY, one stream, into scratch tables of the marts, and
-   the ratio dlt / COPY (target >= 0.55) — with and without the indexes;
-3. the no-change re-run (target <= 10 % of the full load) and a +1 % re-run:
+   the ratio dlt / COPY on the load path (index builds deferred, as ``heartbeat
+   ingest`` lands; target >= 0.6 each, >= 0.8 for all) and with the indexes
+   built; plus every source landed by one ``run_many`` in one process;
+3. the no-change re-run (target <= 5 % of the full load) and a +1 % re-run
+   (target <= 10 %):
    live mode appends ~1 % new payments and AML checks and moves rows on,
    1 % card transactions are added directly (the demo's card feed is planted
    dead), and 0.1 % of older rows get a late correction;
@@ -65,8 +68,10 @@ COPY_SCHEMA = "hbbench_copy"
 GROWTH = 0.01  # the "+1 %" re-run
 STEP_HOURS = 6  # live mode advances in steps of this many hours until GROWTH is reached
 LATE_CORRECTIONS = 1000  # 1 row in 1000 of the big changing tables gets a late update
-TARGET_RATIO = 0.55
-TARGET_NO_CHANGE = 0.10
+TARGET_RATIO = 0.6  # each source (issue #17), on the load path: index builds deferred
+TARGET_RATIO_ALL = 0.8  # all sources together (issue #17)
+TARGET_NO_CHANGE = 0.05  # issue #17 (issue #3 asked for 0.10)
+TARGET_PLUS = 0.10  # the +1 % re-run (issue #17)
 TARGET_RSS_MB = 500
 TARGET_FLAT = 1.2  # peak RSS at 3x rows / at 1x rows
 
@@ -99,7 +104,7 @@ def _child_ingest(task: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy.engine import make_url
 
     from engine.core.db import Database
-    from engine.ingest import IngestContext, run_one
+    from engine.ingest import DeferredIndexes, IngestContext, run_one
     from engine.sources import SourceSpec, get_source
 
     imported_s = time.perf_counter() - started
@@ -125,7 +130,14 @@ def _child_ingest(task: dict[str, Any]) -> dict[str, Any]:
     rss_idle = _rss_mb()
     cpu = _cpu_s()
     began = time.perf_counter()
-    outcome = run_one(spec, task["schema"], ctx, on_progress=progress)
+    if task.get("defer_indexes"):
+        # As `heartbeat ingest` and the refresh job land: index builds queued off the load path, joined after.
+        with DeferredIndexes() as deferred:
+            outcome = run_one(spec, task["schema"], ctx, on_progress=progress, deferred=deferred)
+            load_path_end = time.perf_counter()
+    else:
+        outcome = run_one(spec, task["schema"], ctx, on_progress=progress)
+        load_path_end = time.perf_counter()
     ended = time.perf_counter()
     cpu = _cpu_s() - cpu
     steps = ["extract", "normalize", "load", "indexes", "done"]
@@ -135,6 +147,9 @@ def _child_ingest(task: dict[str, Any]) -> dict[str, Any]:
         "seconds": ended - began,
         # extract + normalize + load: the dlt pipeline without the post-ingest indexes
         "pipeline_s": phases.get("indexes", ended) - phases.get("extract", began),
+        # until run_one returned: with deferred indexes, everything but the index builds
+        "load_path_s": load_path_end - began,
+        "index_wait_s": ended - load_path_end,
         "phases": {a: round(phases[b] - phases[a], 2) for a, b in zip(steps, steps[1:]) if a in phases and b in phases},
         "cpu_s": cpu,
         "rows": outcome.rows_total,
@@ -182,13 +197,39 @@ def _child_copy(task: dict[str, Any]) -> dict[str, Any]:
     return {"rows": rows, "seconds": seconds, "rss_mb": _rss_mb(), "rss_idle_mb": rss_idle}
 
 
+def _child_ingest_all(task: dict[str, Any]) -> dict[str, Any]:
+    """Every Postgres source in one ``run_many``, as ``heartbeat ingest`` lands them: a source's index
+    builds overlap the next source's load; the time includes waiting for the last builds."""
+    from sqlalchemy.engine import make_url
+
+    from engine.core.db import Database
+    from engine.ingest import IngestContext, run_many
+    from engine.sources import get_source
+
+    ctx = IngestContext(db=Database(make_url(task["app_url"])), marts_database=task["marts"],
+                        pipelines_dir=Path(task["pipelines_dir"]), source_database_prefix=task["prefix"])
+    pairs = [(get_source(source), schema) for source, schema in task["pairs"]]
+    cpu = _cpu_s()
+    began = time.perf_counter()
+    returned: dict[str, float] = {}
+    rows = 0
+    for outcome in run_many(pairs, ctx):
+        if outcome.status != "succeeded":
+            return {"status": outcome.status, "error": outcome.error}
+        returned[outcome.source] = time.perf_counter() - began
+        rows += outcome.rows_total
+    ended = time.perf_counter()
+    return {"status": "succeeded", "error": None, "seconds": ended - began, "returned_s": returned, "rows": rows,
+            "cpu_s": _cpu_s() - cpu, "rss_mb": _rss_mb()}
+
+
 def child_main() -> None:
     """Run tasks, one JSON line each on stdin, answering each with a RESULT line on stdout."""
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     for line in sys.stdin:
         if line.strip():
             task = json.loads(line)
-            result = {"ingest": _child_ingest, "copy": _child_copy}[task["kind"]](task)
+            result = {"ingest": _child_ingest, "ingest_all": _child_ingest_all, "copy": _child_copy}[task["kind"]](task)
             print("RESULT " + json.dumps(result, default=str), flush=True)
 
 
@@ -564,12 +605,12 @@ def main() -> None:
     app_url = app.url().render_as_string(hide_password=False)
 
     def ingest(source: str, schema: str, custom: bool = False, *, into: str | None = None,
-               pipelines: Path | None = None, session: Child | None = None) -> dict[str, Any]:
+               pipelines: Path | None = None, session: Child | None = None, defer: bool = False) -> dict[str, Any]:
         settle(server)
         result = (session.run if session else run_child)({
             "kind": "ingest", "app_url": app_url, "marts": into or marts,
             "pipelines_dir": str(pipelines or pipelines_dir),
-            "prefix": PREFIX, "source": source, "schema": schema, "custom": custom,
+            "prefix": PREFIX, "source": source, "schema": schema, "custom": custom, "defer_indexes": defer,
         })
         if result["status"] != "succeeded":
             raise SystemExit(f"ingest {source}.{schema} failed: {result['error']}")
@@ -588,6 +629,7 @@ def main() -> None:
         full: dict[str, dict[str, Any]] = {}
         copy: dict[str, dict[str, Any]] = {}
         tries: dict[str, dict[str, list[dict[str, Any]]]] = {"full": {}, "copy": {}}
+        all_runs: list[dict[str, Any]] = []
         columns: dict[str, list] = {}
         for source, schema in POSTGRES_SOURCES:
             columns[source] = landed_columns(server, source, schema)
@@ -600,7 +642,7 @@ def main() -> None:
             for source, schema in POSTGRES_SOURCES:
                 tables = [t for t, _ in columns[source]]
                 expected = count_rows(server, PREFIX + source, schema, tables)
-                result = ingest(source, schema, into=into, pipelines=pipelines)
+                result = ingest(source, schema, into=into, pipelines=pipelines, defer=True)
                 result["source_rows"] = sum(expected.values())
                 result["counts_match"] = count_rows(server, into, f"{source}_{schema}", tables) == expected
                 tries["full"].setdefault(source, []).append(result)
@@ -613,6 +655,18 @@ def main() -> None:
             if not last:
                 server.drop_database(into)
                 shutil.rmtree(pipelines, ignore_errors=True)
+            # All sources in one process, as `heartbeat ingest` runs them, into a marts database of its own.
+            together = f"{marts}_all{attempt}"
+            server.ensure_database(together)
+            settle(server)
+            result = run_child({"kind": "ingest_all", "app_url": app_url, "marts": together,
+                                "pipelines_dir": str(data_dir / f"dlt-{run_id}-all{attempt}"), "prefix": PREFIX,
+                                "pairs": [list(pair) for pair in POSTGRES_SOURCES]})
+            if result["status"] != "succeeded":
+                raise SystemExit(f"run_many failed: {result['error']}")
+            all_runs.append(result)
+            server.drop_database(together)
+            shutil.rmtree(data_dir / f"dlt-{run_id}-all{attempt}", ignore_errors=True)
         for kind, best in (("full", full), ("copy", copy)):
             for source, attempts in tries[kind].items():
                 best[source] = dict(min(attempts, key=lambda r: r["seconds"]))
@@ -630,7 +684,8 @@ def main() -> None:
             ph = r["phases"]
             table.add_row(f"{source}.{schema}", str(len(columns[source])), f"{r['rows']:,}", f"{r['seconds']:.1f}",
                           rate(r["rows"], r["seconds"]), f"{ph.get('extract', 0):.1f}",
-                          f"{ph.get('normalize', 0) + ph.get('load', 0):.1f}", f"{ph.get('indexes', 0):.1f}",
+                          f"{ph.get('normalize', 0) + ph.get('load', 0):.1f}",
+                          f"{ph.get('indexes', 0) + r.get('index_wait_s', 0):.1f}",
                           f"{r['cpu_s']:.1f}", f"{r['rss_mb']:.0f} MB", f"{r['rss_idle_mb']:.0f} MB",
                           f"{r['load_avg_1m']:.1f}", "[green]= source[/]" if r["counts_match"] else "[red]differs[/]")
         rows_all = sum(r["rows"] for r in full.values())
@@ -639,7 +694,7 @@ def main() -> None:
         table.add_row("all", "", f"{rows_all:,}", f"{secs_all:.1f}", rate(rows_all, secs_all), "", "", "",
                       f"{sum(r['cpu_s'] for r in full.values()):.1f}",
                       f"{max(r['rss_mb'] for r in full.values()):.0f} MB", "", "", "")
-        table.caption = ("indexes s: post-ingest indexes and ANALYZE after the load. CPU s: user + system time of "
+        table.caption = ("indexes s: post-ingest indexes and ANALYZE after the load (deferred: the wait for them). CPU s: user + system time of "
                          "the loading process (PostgreSQL's work is not in it). load avg: the box's 1-minute load "
                          "average when the load ended (2 cores).")
         console.print(table)
@@ -647,29 +702,46 @@ def main() -> None:
 
         # 2. Physical baseline ------------------------------------------------------------------
         table = Table(title="2. dlt full load vs. psycopg binary COPY (same tables and columns, single stream)")
-        for col in ("source", "rows", "COPY s", "COPY rows/s", "COPY peak RSS", "load avg", "dlt s", "dlt rows/s",
-                    "dlt / COPY", "target ≥ 0.55", "without indexes: dlt s", "dlt / COPY"):
+        for col in ("source", "rows", "COPY s", "COPY rows/s", "COPY peak RSS", "load avg", "dlt s", "dlt / COPY",
+                    "load path s", "dlt / COPY", "target", "extract + normalize + load s", "dlt / COPY"):
             table.add_column(col, justify="left" if col == "source" else "right")
         for source, schema in POSTGRES_SOURCES:
             c, d = copy[source], full[source]
             copy_rate = c["rows"] / c["seconds"]
-            c["ratio"] = ratio = (d["rows"] / d["seconds"]) / copy_rate
+            c["ratio"] = (d["rows"] / d["seconds"]) / copy_rate
+            c["ratio_load_path"] = ratio = (d["rows"] / d["load_path_s"]) / copy_rate
             c["ratio_pipeline"] = (d["rows"] / d["pipeline_s"]) / copy_rate
             table.add_row(f"{source}.{schema}", f"{c['rows']:,}", f"{c['seconds']:.1f}", rate(c["rows"], c["seconds"]),
                           f"{c['rss_mb']:.0f} MB", f"{c['load_avg_1m']:.1f}", f"{d['seconds']:.1f}",
-                          rate(d["rows"], d["seconds"]), f"{ratio:.3f}", verdict(ratio >= TARGET_RATIO),
+                          f"{c['ratio']:.3f}", f"{d['load_path_s']:.1f}", f"{ratio:.3f}",
+                          f"≥ {TARGET_RATIO} " + verdict(ratio >= TARGET_RATIO),
                           f"{d['pipeline_s']:.1f}", f"{c['ratio_pipeline']:.3f}")
         c_rows, c_secs = sum(c["rows"] for c in copy.values()), sum(c["seconds"] for c in copy.values())
-        all_ratio = (rows_all / secs_all) / (c_rows / c_secs)
-        table.add_row("all", f"{c_rows:,}", f"{c_secs:.1f}", rate(c_rows, c_secs), "", "", f"{secs_all:.1f}",
-                      rate(rows_all, secs_all), f"{all_ratio:.3f}", verdict(all_ratio >= TARGET_RATIO),
-                      f"{pipe_all:.1f}", f"{(rows_all / pipe_all) / (c_rows / c_secs):.3f}")
-        table.caption = ("dlt s: the whole run_one (extract, normalize, load, post-ingest indexes); "
-                         "without indexes: extract + normalize + load only. COPY builds no index.")
+        copy_rate_all = c_rows / c_secs
+        load_path_all = sum(r["load_path_s"] for r in full.values())
+        all_ratio = (rows_all / secs_all) / copy_rate_all
+        all_ratio_load_path = (rows_all / load_path_all) / copy_rate_all
+        table.add_row("all (sum of the above)", f"{c_rows:,}", f"{c_secs:.1f}", rate(c_rows, c_secs), "", "",
+                      f"{secs_all:.1f}", f"{all_ratio:.3f}", f"{load_path_all:.1f}", f"{all_ratio_load_path:.3f}",
+                      f"≥ {TARGET_RATIO_ALL} " + verdict(all_ratio_load_path >= TARGET_RATIO_ALL),
+                      f"{pipe_all:.1f}", f"{(rows_all / pipe_all) / copy_rate_all:.3f}")
+        together = dict(min(all_runs, key=lambda r: r["seconds"]))
+        together["attempts_s"] = [round(r["seconds"], 2) for r in all_runs]
+        together["ratio"] = (together["rows"] / together["seconds"]) / copy_rate_all
+        table.add_row("all, one run_many", f"{c_rows:,}", f"{c_secs:.1f}", rate(c_rows, c_secs), "",
+                      f"{together['load_avg_1m']:.1f}", f"{together['seconds']:.1f}", f"{together['ratio']:.3f}",
+                      "", "", f"≥ {TARGET_RATIO_ALL} " + verdict(together["ratio"] >= TARGET_RATIO_ALL), "", "")
+        table.caption = ("dlt s: run_one until its post-ingest indexes and ANALYZE are built. Load path: until run_one "
+                         "returns, the index builds queued off the load path (DeferredIndexes, as `heartbeat ingest` "
+                         "and the refresh job land) — the issue #17 target. One run_many: every source in one "
+                         "process, each source's index builds overlapping the next source's load, timed until the "
+                         "last build is done. COPY builds no index.")
         console.print(table)
         results["copy_all"] = {"rows": c_rows, "seconds": c_secs, "ratio": all_ratio,
-                               "ratio_pipeline": (rows_all / pipe_all) / (c_rows / c_secs)}
+                               "ratio_load_path": all_ratio_load_path,
+                               "ratio_pipeline": (rows_all / pipe_all) / copy_rate_all}
         results["copy"] = copy
+        results["run_many"] = together
 
         # 3. Re-runs ----------------------------------------------------------------------------
         # Cold: a fresh process per run, as `heartbeat ingest` runs. Warm: one long-lived process
@@ -713,7 +785,7 @@ def main() -> None:
         plus, plus_cold = best("plus"), best("plus_cold")
         table = Table(title="3. Re-runs as a fraction of the full load (warm: one long-lived process, as the "
                             "scheduled refresh; cold: a fresh process, as `heartbeat ingest`)")
-        for col in ("source", "full s", "no-change warm s", "/ full", "target ≤ 10 %", "no-change cold s", "/ full",
+        for col in ("source", "full s", "no-change warm s", "/ full", "target ≤ 5 %", "no-change cold s", "/ full",
                     "rows re-read", "+1 %: new / updated at source", "+1 % warm s", "/ full", "+1 % cold s",
                     "/ full", "rows moved", "rows check"):
             table.add_column(col, justify="left" if col == "source" else "right")
@@ -764,38 +836,43 @@ def main() -> None:
         # Summary -------------------------------------------------------------------------------
         peak = max(r["rss_mb"] for group in (full, no_change, no_change_cold, plus, plus_cold, flat)
                    for r in group.values() if isinstance(r, dict))
-        summary = Table(title="Targets (issue #3)")
+        summary = Table(title="Targets (issues #3 and #17)")
         for col in ("target", "measured", "result"):
             summary.add_column(col)
-        worst_ratio = min(c["ratio"] for c in copy.values())
+        worst_ratio = min(c["ratio_load_path"] for c in copy.values())
         worst_nc = max(n["fraction"] for n in no_change.values())
-        summary.add_row("full load ≥ 0.55× psycopg COPY (each source)",
-                        ", ".join(f"{s} {copy[s]['ratio']:.3f}" for s, _ in POSTGRES_SOURCES),
+        summary.add_row(f"full load ≥ {TARGET_RATIO}× psycopg COPY (each source, load path: indexes deferred)",
+                        ", ".join(f"{s} {copy[s]['ratio_load_path']:.3f}" for s, _ in POSTGRES_SOURCES),
                         verdict(worst_ratio >= TARGET_RATIO))
-        worst_pipeline = min(c["ratio_pipeline"] for c in copy.values())
-        summary.add_row("  the same without the post-ingest indexes (extract + normalize + load)",
-                        ", ".join(f"{s} {copy[s]['ratio_pipeline']:.3f}" for s, _ in POSTGRES_SOURCES),
-                        verdict(worst_pipeline >= TARGET_RATIO))
-        summary.add_row("no-change re-run ≤ 10 % of full (each source; warm, the scheduled refresh)",
+        summary.add_row(f"full load ≥ {TARGET_RATIO_ALL}× psycopg COPY (all sources)",
+                        f"load path {all_ratio_load_path:.3f}; one run_many with every index built "
+                        f"{together['ratio']:.3f}", verdict(all_ratio_load_path >= TARGET_RATIO_ALL))
+        summary.add_row("  each source with its indexes built inline (no target)",
+                        ", ".join(f"{s} {copy[s]['ratio']:.3f}" for s, _ in POSTGRES_SOURCES), "-")
+        summary.add_row(f"no-change re-run ≤ {TARGET_NO_CHANGE:.0%} of full (each source; warm, the scheduled refresh)",
                         ", ".join(f"{s} {no_change[s]['fraction']:.1%}" for s, _ in POSTGRES_SOURCES),
                         verdict(worst_nc <= TARGET_NO_CHANGE))
         worst_nc_cold = max(n["fraction"] for n in no_change_cold.values())
         summary.add_row("  the same cold (a fresh `heartbeat ingest` process)",
                         ", ".join(f"{s} {no_change_cold[s]['fraction']:.1%}" for s, _ in POSTGRES_SOURCES),
                         verdict(worst_nc_cold <= TARGET_NO_CHANGE))
-        summary.add_row("+1 % re-run, warm / cold (no target)",
+        worst_plus = max(p["fraction"] for p in plus.values())
+        summary.add_row(f"+1 % re-run ≤ {TARGET_PLUS:.0%} of full (each source), warm / cold",
                         ", ".join(f"{s} {plus[s]['fraction']:.1%} / {plus_cold[s]['fraction']:.1%}"
-                                  for s, _ in POSTGRES_SOURCES), "-")
+                                  for s, _ in POSTGRES_SOURCES), verdict(worst_plus <= TARGET_PLUS))
         summary.add_row("peak RSS ≤ 500 MB (every load)", f"{peak:.0f} MB", verdict(peak <= TARGET_RSS_MB))
         summary.add_row("RSS flat when the table grows 3×", f"x{growth:.2f}", verdict(growth <= TARGET_FLAT))
         console.print(summary)
-        results["summary"] = {"worst_ratio": worst_ratio, "worst_ratio_pipeline": worst_pipeline,
-                              "worst_no_change_cold": worst_nc_cold, "worst_no_change": worst_nc, "peak_rss_mb": peak,
+        results["summary"] = {"worst_ratio_load_path": worst_ratio, "all_ratio_load_path": all_ratio_load_path,
+                              "run_many_ratio": together["ratio"], "worst_no_change_cold": worst_nc_cold,
+                              "worst_no_change": worst_nc, "worst_plus": worst_plus, "peak_rss_mb": peak,
                               "rss_growth_3x": growth}
     finally:
-        for attempt in range(args.repeat - 1):  # attempts not kept, if interrupted
+        for attempt in range(args.repeat):  # attempts not kept, if interrupted
             server.drop_database(f"{marts}_{attempt}")
+            server.drop_database(f"{marts}_all{attempt}")
             shutil.rmtree(data_dir / f"dlt-{run_id}-{attempt}", ignore_errors=True)
+            shutil.rmtree(data_dir / f"dlt-{run_id}-all{attempt}", ignore_errors=True)
         if not args.keep:
             server.drop_database(marts)
             shutil.rmtree(pipelines_dir, ignore_errors=True)

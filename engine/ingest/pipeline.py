@@ -14,6 +14,7 @@ import logging
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -151,6 +152,22 @@ def _row_counts(pipeline: dlt.Pipeline) -> dict[str, int]:
     return {table: n for table, n in counts.items() if not table.startswith("_dlt")}
 
 
+def _cursor_as_of(pipeline: dlt.Pipeline, spec: sources.SourceSpec, schema: str) -> datetime | None:
+    """A feed's newest landed row from the incremental cursor's last value, when the feed table's
+    cursor is the column that dates it: the same value as ``max()`` over the landed table (every row
+    with that cursor has landed), without reading the table (1.4 M card transactions at scale 1)."""
+    declared = sources.FRESHNESS_FROM_DATA.get(f"{spec.name}.{schema}")
+    if declared is None:
+        return None
+    table, column = declared
+    for source_state in (pipeline.state.get("sources") or {}).values():
+        cursor = source_state.get("resources", {}).get(table, {}).get("incremental", {}).get(column, {})
+        value = cursor.get("last_value")
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
+
+
 def _clean_loaded_packages(pipeline: dlt.Pipeline) -> None:
     """Completed load packages hold nothing we read again; keep the disk flat."""
     loaded = Path(pipeline.working_dir) / "load" / "loaded"
@@ -191,11 +208,16 @@ def run_one(
         _append_first_loads(spec, schema, ctx, resources, policies)
         report(Progress(spec.name, schema, "extract"))
         pipeline.extract(resources, loader_file_format="parquet")
+        # Nothing extracted (a quiet source) and nothing left over from an earlier run: each step
+        # would still resolve dlt's configuration and open the destination for nothing.
+        counts: dict[str, int] = {}
         report(Progress(spec.name, schema, "normalize"))
-        pipeline.normalize()
+        if pipeline.list_extracted_load_packages():
+            pipeline.normalize()
+            counts = _row_counts(pipeline)
         report(Progress(spec.name, schema, "load"))
-        pipeline.load(workers=LOAD_WORKERS)
-        counts = _row_counts(pipeline)
+        if pipeline.list_normalized_load_packages():
+            pipeline.load(workers=LOAD_WORKERS)
         report(Progress(spec.name, schema, "indexes"))
         outcome.tables = {
             table: {"rows": counts.get(table, 0), "disposition": policy.disposition}
@@ -206,7 +228,7 @@ def run_one(
             finish_tables(ctx, spec.dataset(schema), policies, changed)
         else:
             deferred.submit(spec.dataset(schema), lambda: finish_tables(ctx, spec.dataset(schema), policies, changed))
-        outcome.data_as_of = data_as_of(ctx, spec, schema)
+        outcome.data_as_of = _cursor_as_of(pipeline, spec, schema) or data_as_of(ctx, spec, schema)
         _clean_loaded_packages(pipeline)
         outcome.status = "succeeded"
         report(Progress(spec.name, schema, "done"))

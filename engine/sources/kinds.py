@@ -10,12 +10,13 @@ import urllib.parse
 from typing import Any
 
 import dlt
-from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import URL
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.engine import URL, Engine
 
 from engine.core.errors import ConfigError
 from engine.sources import catalog
 from engine.sources.locations import Location
+from engine.sources.rereads import LagWindow
 
 # Rows per arrow batch read from a Postgres source: large enough to amortise
 # the per-batch cost, small enough to keep memory flat as tables grow.
@@ -44,21 +45,50 @@ def _non_empty(table: Any) -> bool:
     return getattr(table, "num_rows", 1) > 0
 
 
+# One engine per source URL for the life of the process: a new engine connects and then
+# asks the server for its version and settings before its first query, on every run.
+_ENGINES: dict[str, Engine] = {}
+
+
+def _source_engine(url: URL) -> Engine:
+    key = url.render_as_string(hide_password=False)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    return engine
+
+
+def _reflect(engine: Engine, schema: str) -> MetaData:
+    """Every table of ``schema`` in one reflection (a few catalog queries for all tables, not several per table).
+
+    The connection goes back closed: a warm process (the scheduler) holds no idle
+    session on a source between runs.
+    """
+    metadata = MetaData(schema=schema)
+    try:
+        metadata.reflect(bind=engine, schema=schema, views=False, resolve_fks=False)
+    finally:
+        engine.dispose()
+    return metadata
+
+
 def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
     from dlt.sources.sql_database import sql_table
 
     assert location.url is not None
-    engine = create_engine(location.url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
-    inspector = inspect(engine)
+    engine = _source_engine(location.url)
+    # sql_table finds each table in this metadata and reflects nothing again.
+    metadata = _reflect(engine, schema)
     skipped = catalog.SKIP_TABLES.get(f"{spec.name}.{schema}", frozenset())
     resources: list[Any] = []
     policies: dict[str, catalog.TablePolicy] = {}
-    for table in sorted(inspector.get_table_names(schema=schema)):
+    for reflected in sorted(metadata.tables.values(), key=lambda t: t.name):
+        table = reflected.name
         if table in skipped:
             continue
         key = catalog.table_key(spec.name, schema, table)
-        columns = [c["name"] for c in inspector.get_columns(table, schema=schema)]
-        primary_key = list(inspector.get_pk_constraint(table, schema=schema).get("constrained_columns") or [])
+        columns = [c.name for c in reflected.columns]
+        primary_key = [c.name for c in reflected.primary_key.columns]
         policy = catalog.INCREMENTAL_PRIORITY.get(key) or catalog.default_policy(columns, primary_key)
         dropped = sorted(catalog.COLUMN_DROP.get(key, frozenset()) & set(columns))
         incremental = (
@@ -70,6 +100,7 @@ def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tupl
             credentials=engine,
             table=table,
             schema=schema,
+            metadata=metadata,
             backend="connectorx",
             backend_kwargs={"return_type": "arrow_stream", "batch_size": BATCH_ROWS, "conn": connectorx_url(location.url)},
             chunk_size=BATCH_ROWS,
@@ -80,6 +111,9 @@ def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tupl
             reflection_level="minimal",
         )
         resource.add_filter(_non_empty)
+        if policy.cursor and policy.lag_seconds:
+            resource.add_map(LagWindow(table, policy.cursor, policy.lag_seconds))
+            resource.add_filter(_non_empty)
         resources.append(resource)
         policies[table] = policy
     return resources, policies

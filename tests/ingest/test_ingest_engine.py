@@ -140,6 +140,27 @@ def test_a_late_commit_stamped_before_the_last_loaded_row_still_lands(source, in
     assert _marts(ingest_ctx, "SELECT state FROM webbank_core.payment WHERE id = 9")[0][0] == "chargeback"
 
 
+def test_a_quiet_source_lands_nothing_again_but_a_changed_row_in_the_lag_window_lands(source, ingest_ctx):
+    # Every run re-reads the last 60 s behind the cursor; rows landed unchanged are not merged again
+    # (engine/sources/rereads.py), so a quiet source's run moves nothing.
+    run_one(WEBBANK, "core", ingest_ctx)
+    quiet = run_one(WEBBANK, "core", ingest_ctx)
+    assert quiet.ok, quiet.error
+    assert quiet.tables["payment"]["rows"] == 0
+    assert quiet.tables["client_profile"]["rows"] == 0
+    # A row of the window changed in another column but kept its update_time (an application that
+    # forgot to stamp it): not the row landed, so it lands.
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        newest = conn.execute("SELECT id FROM core.payment ORDER BY update_time DESC, id DESC LIMIT 1").fetchone()[0]
+        conn.execute("UPDATE core.payment SET state = 'disputed' WHERE id = %s", (newest,))
+    outcome = run_one(WEBBANK, "core", ingest_ctx)
+    assert outcome.ok, outcome.error
+    assert outcome.tables["payment"]["rows"] == 1
+    assert _marts(ingest_ctx, f"SELECT state FROM webbank_core.payment WHERE id = {newest}")[0][0] == "disputed"
+    count, distinct = _marts(ingest_ctx, "SELECT count(*), count(DISTINCT id) FROM webbank_core.payment")[0]
+    assert count == distinct
+
+
 def test_replace_table_is_reloaded_not_duplicated(source, ingest_ctx):
     run_one(WEBBANK, "core", ingest_ctx)
     assert _marts(ingest_ctx, "SELECT count(*) FROM webbank_core.payment_type")[0][0] == 2
