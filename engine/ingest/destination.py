@@ -8,6 +8,12 @@ ones. An ``ANALYZE`` of the staging table (a few milliseconds for a trickle)
 and an SSD's ``random_page_cost`` let it probe the landed table's key index
 instead. dlt offers exactly this hook: statements a merge job runs before it
 merges.
+
+It also loads an empty parquet file as nothing: a ``replace`` table emptied at
+the source leaves dlt a file with a schema and no row group, which dlt 1.31's
+ADBC job hands to ``pyarrow.Table.from_batches([])`` ("Must pass schema, or at
+least one RecordBatch") — the whole source's sync failed, and its pending
+package failed again on every later run.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any, List, Sequence
 
 import dlt
 from dlt.common.destination.reference import DestinationReference
-from dlt.destinations.impl.postgres.postgres import PostgresClient
+from dlt.destinations.impl.postgres.postgres import PostgresClient, PostgresParquetCopyJob
 from dlt.destinations.sql_jobs import SqlMergeFollowupJob
 
 # Even with statistics, PostgreSQL's default random_page_cost (4, a spinning disk) made the planner
@@ -35,13 +41,26 @@ class _AnalyzedMerge(SqlMergeFollowupJob):
         ]
 
 
+class _ParquetCopy(PostgresParquetCopyJob):
+    def run(self) -> None:
+        import pyarrow.parquet
+
+        if pyarrow.parquet.ParquetFile(self._file_path).metadata.num_rows == 0:
+            return  # the table (truncated first by a replace) is simply left empty
+        super().run()
+
+
 class _MartsClient(PostgresClient):
+    def create_load_job(self, table: Any, file_path: str, load_id: str, restore: bool = False) -> Any:
+        job = super().create_load_job(table, file_path, load_id, restore)
+        return _ParquetCopy(file_path) if type(job) is PostgresParquetCopyJob else job
+
     def _create_merge_followup_jobs(self, table_chain: Sequence[Any]) -> List[Any]:
         return [_AnalyzedMerge.from_table_chain(table_chain, self.sql_client)]
 
 
 class marts_postgres(dlt.destinations.postgres):  # noqa: N801 - named like dlt's own destination factories
-    """``dlt.destinations.postgres`` whose merges analyze their staging tables first."""
+    """``dlt.destinations.postgres``: merges analyze their staging tables first; an empty file loads nothing."""
 
     @property
     def client_class(self) -> type[PostgresClient]:

@@ -256,3 +256,16 @@ def test_deferred_index_builds_are_done_when_run_many_ends(source, ingest_ctx):
     assert [o.status for o in outcomes] == ["succeeded"]
     indexes = {row[0] for row in _marts(ingest_ctx, "SELECT indexname FROM pg_indexes WHERE schemaname = 'webbank_core'")}
     assert "payment__key" in indexes
+
+
+def test_a_replace_table_emptied_at_the_source_lands_empty_and_the_sync_succeeds(source, ingest_ctx):
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        conn.execute("DELETE FROM core.payment_type")
+    try:
+        result = run_one(WEBBANK, "core", ingest_ctx)
+        assert result.status == "succeeded", result.error
+        assert _marts(ingest_ctx, "SELECT count(*) FROM webbank_core.payment_type")[0][0] == 0
+    finally:
+        with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+            conn.execute("INSERT INTO core.payment_type VALUES ('in', 'Incoming'), ('out', 'Outgoing')")
+        run_one(WEBBANK, "core", ingest_ctx)
