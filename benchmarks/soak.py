@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import signal
+import statistics
 import subprocess
 import sys
 import threading
