@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import dlt
+from dlt.common.configuration.inject import get_fun_last_config
 from sqlalchemy import text
 
 from engine import sources
@@ -176,6 +177,26 @@ def _clean_loaded_packages(pipeline: dlt.Pipeline) -> None:
             shutil.rmtree(package, ignore_errors=True)
 
 
+def _release_config_errors(resources: list[Any]) -> None:
+    """Drop the configuration errors dlt keeps on the resources of this run.
+
+    dlt stores on every resolved config the exception its resolution raised, even one it recovered
+    from, and keeps the config of a resource function's last call. dlt's ``filesystem`` resource always
+    raises one (``local_dir`` is filled in after a ConfigFieldMissingException), and through that
+    exception's traceback it kept the whole refresh job's frames — the job before it, and so on:
+    every refresh job of a process stayed in memory (docs/performance.md, "Soak"). Nothing reads the
+    exception after the run; cutting it here lets each run's objects go.
+    """
+    for resource in resources:
+        pipe = getattr(resource, "_pipe", None)
+        while pipe is not None:
+            gen = getattr(pipe, "gen", None)
+            config = get_fun_last_config(gen) if callable(gen) else None
+            if config is not None:
+                config.__exception__ = None
+            pipe = getattr(pipe, "parent", None)
+
+
 def run_one(
     spec: sources.SourceSpec,
     schema: str,
@@ -198,6 +219,7 @@ def run_one(
     outcome = SyncOutcome(spec.name, schema, "running", started_at, ledger_id=ledger_id)
     began = time.perf_counter()
     location: Location | None = None
+    resources: list[Any] = []
     try:
         location = resolve_location(spec, ctx.db, ctx.source_database_prefix, ctx.locations)
         resources, policies = build_source(spec, schema, location)
@@ -243,6 +265,8 @@ def run_one(
         outcome.error = describe_failure(spec, schema, exc, location)
         log.warning("ingest %s.%s failed: %s", spec.name, schema, outcome.error)
         log.debug("ingest failure detail", exc_info=True)
+    finally:
+        _release_config_errors(resources)
     outcome.duration_ms = int((time.perf_counter() - began) * 1000)
     close_sync(ledger, outcome)
     return outcome
