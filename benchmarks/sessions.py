@@ -15,6 +15,7 @@ import os
 import platform
 import sys
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
 TEST_DATA_DIR = ROOT / ".heartbeat" / "test"
+HEAP_PROBE = ROOT / "benchmarks" / "heap_probe"
 ROOT_STATE = "reflex___state____state"
 METRICS = 40
 
@@ -66,6 +68,23 @@ def rss_kb(app: RunningApp) -> float:
     return total / 1024
 
 
+def _offer_compression_like_a_browser() -> None:
+    """Chromium offers permessage-deflate on every websocket; the raw client would not (a server that accepts
+    it keeps a zlib context per connection, which is part of what a real tab costs)."""
+    import simple_websocket.ws
+    from wsproto.extensions import PerMessageDeflate
+
+    plain = simple_websocket.ws.Request
+
+    class Offering(plain):
+        def __init__(self, **kw):
+            # A fresh extension per connection: it holds that connection's compression state.
+            super().__init__(extensions=[PerMessageDeflate()], **kw)
+
+    if simple_websocket.ws.Request is plain and plain.__name__ == "Request":
+        simple_websocket.ws.Request = Offering
+
+
 def open_tab(app: RunningApp) -> RawSession:
     session = RawSession("127.0.0.1", app.port, str(uuid.uuid4()))
     session.emit(f"{ROOT_STATE}.hydrate_and_load", {}, "/")
@@ -85,12 +104,68 @@ def beating_since(db: Database, seconds: float) -> int:
                                  "make_interval(secs => :s)"), {"s": seconds}).scalar()
 
 
+class Heap:
+    """The Python heap of the serving worker, by tracemalloc snapshots (``--heap``; see heap_probe/)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.snaps: dict[str, tracemalloc.Snapshot] = {}
+
+    def environ(self) -> dict[str, str]:
+        if self.folder is None:
+            return {}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.iterdir():
+            old.unlink()
+        path = os.pathsep.join(p for p in (str(HEAP_PROBE), os.environ.get("PYTHONPATH", "")) if p)
+        return {"HEARTBEAT_HEAP_PROBE": str(self.folder), "PYTHONPATH": path}
+
+    def start(self) -> None:
+        if self.folder is not None:
+            (self.folder / "start").touch()
+            time.sleep(1)
+
+    def snap(self, label: str) -> None:
+        if self.folder is None:
+            return
+        (self.folder / f"snap-{label}").touch()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not list(self.folder.glob(f"{label}-*.done")):
+            time.sleep(0.5)
+        time.sleep(3)  # every serving process answers (the master of a forking server too)
+        # The serving worker is the process that holds the most traced memory.
+        best = max(self.folder.glob(f"{label}-*.snap"), key=lambda p: p.stat().st_size)
+        self.snaps[label] = tracemalloc.Snapshot.load(str(best))
+        self.snaps[label + ".pid"] = best.stem.rsplit("-", 1)[1]  # type: ignore[assignment]
+
+    def report(self, sessions: int) -> None:
+        if self.folder is None:
+            return
+        def total(label: str) -> int:
+            return sum(s.size for s in self.snaps[label].statistics("filename"))
+        base = total("baseline")
+        console.print(f"Python heap of the serving worker (pid {self.snaps['idle.pid']}): baseline "
+                      f"{base / 1024:.0f} KB, idle {total('idle') / 1024:.0f} KB "
+                      f"([bold]{(total('idle') - base) / sessions / 1024:.1f} KB per session[/]), after disconnect "
+                      f"{total('after') / 1024:.0f} KB")
+        diff = self.snaps["idle"].compare_to(self.snaps["baseline"], "traceback")
+        console.print("largest per-session allocations (KB per session, where):")
+        for stat in diff[:25]:
+            frames = [f"{Path(f.filename).name}:{f.lineno}" for f in stat.traceback
+                      if "tracemalloc" not in f.filename][-6:]
+            console.print(f"  {stat.size_diff / sessions / 1024:6.2f}  {' < '.join(reversed(frames))}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--heap", action="store_true",
+                        help="also trace the serving worker's Python heap (slower; diagnostics)")
     parser.add_argument("--test-data-dir", default=str(TEST_DATA_DIR), help="where the test PostgreSQL lives")
     args = parser.parse_args()
+    _offer_compression_like_a_browser()
+    heap = Heap(ROOT / ".heartbeat" / "test" / "heap-probe" if args.heap else None)
 
     data_dir = Path(args.test_data_dir)
     server = open_database(load_settings({"HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_DATABASE_URL": ""}))
@@ -105,15 +180,18 @@ def main() -> int:
         "HEARTBEAT_DATA_DIR": str(data_dir), "HEARTBEAT_METRICS_DIR": str(data_dir / "no-metrics"),
         "HEARTBEAT_TV_REFRESH_SECONDS": str(args.interval), "HEARTBEAT_SCHEDULER": "off",
         "HEARTBEAT_MAX_SESSIONS_PER_ADDRESS": str(args.sessions + 10),
+        **heap.environ(),
     }, name="sessions-bench")
     try:
         app.start()
         console.print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB, "
                       f"Python {platform.python_version()}; {args.sessions} sessions, refresh every {args.interval}s, "
                       f"{METRICS} metrics on the wall")
+        heap.start()
         for _ in range(3):  # warm-up: first tabs pay for imports and caches
             open_tab(app).close()
         time.sleep(args.interval + 6)
+        heap.snap("baseline")
         baseline = rss_kb(app)
         started = time.monotonic()
         tabs = [open_tab(app) for _ in range(args.sessions)]
@@ -129,6 +207,7 @@ def main() -> int:
                     pass
             time.sleep(0.2)
         idle = rss_kb(app)
+        heap.snap("idle")
         screens_open, _ = beats(db)
         for tab in tabs:
             tab.close()
@@ -136,6 +215,7 @@ def main() -> int:
         time.sleep(args.interval + 3 + 2)  # one refresh interval, the loop's disconnect grace, a margin
         after = rss_kb(app)
         after_s = time.monotonic() - closed_at
+        heap.snap("after")
         _, last_beat_1 = beats(db)
         time.sleep(args.interval + 1)
         _, last_beat_2 = beats(db)
@@ -159,6 +239,7 @@ def main() -> int:
                       f"{(idle_again - after) / args.sessions:.0f} KB per session over the post-disconnect RSS "
                       f"(first wave: {per_session:.0f} KB)")
         console.print(f"refresh loops still beating one interval after the disconnect: {still}")
+        heap.report(args.sessions)
         return 0 if per_session <= 100 and still == 0 else 1
     finally:
         app.stop()
