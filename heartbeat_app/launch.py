@@ -25,7 +25,8 @@ def _serve_backend(host: str, port: int, loglevel, app_target: str | None = None
     from reflex_base.environment import environment
     from uvicorn.supervisors import Multiprocess
 
-    environment.REFLEX_SKIP_COMPILE.set(True)  # compiled above; the workers (spawned) only serve
+    environment.REFLEX_SKIP_COMPILE.set(True)  # compiled above; the workers only serve
+    _fork_workers(app_target)
     config = uvicorn.Config(
         app_target or reflex_exec.get_app_instance(),
         factory=True,
@@ -44,6 +45,26 @@ def _serve_backend(host: str, port: int, loglevel, app_target: str | None = None
     )
     # Always supervised, one worker too: a dead worker is started again, as Granian did with respawn on.
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _fork_workers(app_target: str | None) -> None:
+    """Workers forked from this process with the app imported, as Reflex does for Granian on Linux.
+
+    uvicorn spawns a fresh interpreter per worker, which imports the whole app: 10–20 s on a loaded box, so a
+    killed worker would leave its tabs without a server that long. Forked after Reflex's own preparation
+    (app imported, telemetry stopped, heap frozen), a worker serves within a second or two and shares this
+    process's pages.
+    """
+    import multiprocessing
+
+    import uvicorn._subprocess
+    from reflex.utils import exec as reflex_exec
+
+    if reflex_exec._backend_start_method() != "fork":
+        return  # not Linux: spawned workers, as uvicorn does
+    multiprocessing.set_start_method("fork", force=True)
+    if reflex_exec._preload_for_fork(app_target):
+        uvicorn._subprocess.spawn = multiprocessing.get_context("fork")
 
 
 def main() -> None:
