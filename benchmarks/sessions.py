@@ -4,7 +4,7 @@ Run on demand: `.venv/bin/python benchmarks/sessions.py [--sessions 200] [--inte
 It serves a wall of 40 hand-built metrics from a scratch database on the test PostgreSQL server
 (`.heartbeat/test`), opens N websocket sessions the way a tab does (hydrate and load `/`, so each starts its
 refresh loop), lets them idle for two refresh intervals, drops them all, and waits one refresh interval (plus
-the loop's 3 s disconnect grace). Server memory is the RSS of the app's process group. Targets (issue #16):
+the loop's 3 s disconnect grace). Server memory is the PSS of the app's process tree (shared pages counted once). Targets (issue #16):
 ≤ 100 KB per idle session; after disconnect the memory is back and no refresh loop still beats.
 """
 
@@ -56,13 +56,20 @@ def _wall(db: Database) -> None:
                           "VALUES ('cron', '\"all\"', 'succeeded', 'done', now())"))
 
 
-def rss_kb(app: RunningApp) -> float:
-    """Resident memory of the app and all its children (heartbeat serve, reflex run, the web server)."""
+def memory_kb(app: RunningApp) -> float:
+    """Memory of the app and all its children (heartbeat serve, reflex run, the web server's workers).
+
+    PSS, not RSS: the workers are forked from the process that prepared the app, so a page they share counts
+    once, and a page a session's objects make private (copy-on-write) counts in full; a sum of RSS would count
+    the shared pages once per process and never see those copies. RSS where PSS cannot be read."""
     parent = psutil.Process(app.process.pid)
     total = 0
     for proc in [parent, *parent.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            try:
+                total += proc.memory_full_info().pss
+            except (psutil.AccessDenied, AttributeError):
+                total += proc.memory_info().rss
         except psutil.Error:
             continue
     return total / 1024
@@ -192,7 +199,7 @@ def main() -> int:
             open_tab(app).close()
         time.sleep(args.interval + 6)
         heap.snap("baseline")
-        baseline = rss_kb(app)
+        baseline = memory_kb(app)
         started = time.monotonic()
         tabs = [open_tab(app) for _ in range(args.sessions)]
         opened_in = time.monotonic() - started
@@ -206,14 +213,14 @@ def main() -> int:
                 except Exception:  # the server closed it: counted as gone
                     pass
             time.sleep(0.2)
-        idle = rss_kb(app)
+        idle = memory_kb(app)
         heap.snap("idle")
         screens_open, _ = beats(db)
         for tab in tabs:
             tab.close()
         closed_at = time.monotonic()
         time.sleep(args.interval + 3 + 2)  # one refresh interval, the loop's disconnect grace, a margin
-        after = rss_kb(app)
+        after = memory_kb(app)
         after_s = time.monotonic() - closed_at
         heap.snap("after")
         _, last_beat_1 = beats(db)
@@ -223,20 +230,20 @@ def main() -> int:
         # A second wave: memory given back (to the OS or to the allocator) is taken again instead of grown.
         second = [open_tab(app) for _ in range(args.sessions)]
         time.sleep(2 * args.interval)
-        idle_again = rss_kb(app)
+        idle_again = memory_kb(app)
         for tab in second:
             tab.close()
         per_session = (idle - baseline) / args.sessions
         held = idle - baseline
         released = (idle - after) / held if held > 0 else 1.0
         console.print(f"opened {args.sessions} sessions in {opened_in:.1f}s; screens recorded: {screens_open}")
-        console.print(f"RSS baseline {baseline / 1024:.1f} MB, idle {idle / 1024:.1f} MB, "
+        console.print(f"memory (PSS) baseline {baseline / 1024:.1f} MB, idle {idle / 1024:.1f} MB, "
                       f"{after_s:.0f}s after disconnect "
                       f"{after / 1024:.1f} MB")
         console.print(f"[bold]per idle session: {per_session:.0f} KB[/] (target ≤ 100); released after disconnect "
                       f"within one interval + grace: {released:.0%}")
-        console.print(f"second wave of {args.sessions}: RSS {idle_again / 1024:.1f} MB, grew "
-                      f"{(idle_again - after) / args.sessions:.0f} KB per session over the post-disconnect RSS "
+        console.print(f"second wave of {args.sessions}: memory {idle_again / 1024:.1f} MB, grew "
+                      f"{(idle_again - after) / args.sessions:.0f} KB per session over the post-disconnect memory "
                       f"(first wave: {per_session:.0f} KB)")
         console.print(f"refresh loops still beating one interval after the disconnect: {still}")
         heap.report(args.sessions)
