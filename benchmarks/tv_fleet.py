@@ -9,7 +9,7 @@ connected, answering pings; one reader thread per session timestamps every frame
   process tree) per interval, as a share of one core, and the bytes each session receives per interval;
 - change-to-screen: `--changes` times, one metric's value is written in the database at a random moment of the
   interval; the time until the new value arrives at each session (p50 / p95 / max over every session × change);
-- memory: the server's RSS growth per open session.
+- memory: the server's memory (PSS) growth per open session.
 
 Targets (issue #17): 100 TVs ≤ 10 % of one core at a 30 s interval; p95 change-to-screen ≤ 1 interval + 1 s.
 With `--workers N` (N > 1) it starts a Redis (tests/support/redis_server.py) and serves with
@@ -35,7 +35,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._support.wall import METRICS, TEST_DATA_DIR, open_tab, rss_kb, wall  # noqa: E402
+from benchmarks._support.wall import METRICS, TEST_DATA_DIR, memory_kb, open_tab, wall  # noqa: E402
 from engine.core.db import Database  # noqa: E402
 from tests.support.running_app import RunningApp  # noqa: E402
 
@@ -149,13 +149,13 @@ def measure(app: RunningApp, db: Database, tvs: list["Tv"], args: argparse.Names
     for _ in range(3):  # warm-up: the first tabs pay for imports and caches
         Tv(app).close()
     time.sleep(5)
-    baseline = rss_kb(app)
+    baseline = memory_kb(app)
     started = time.monotonic()
     for _ in range(args.sessions):
         tvs.append(Tv(app))
     console.print(f"opened {args.sessions} sessions in {time.monotonic() - started:.1f}s")
     time.sleep(args.interval + 2)  # every loop past its first tick
-    rss = rss_kb(app)
+    rss = memory_kb(app)
 
     steady_start, cpu_start = time.monotonic(), cpu_seconds(app)
     time.sleep(args.steady * args.interval)
@@ -200,7 +200,7 @@ def measure(app: RunningApp, db: Database, tvs: list["Tv"], args: argparse.Names
                   f"max {max(latencies):.1f}s[/]; slowest TV per change: "
                   f"{', '.join(f'{w:.1f}s' for w in worst)}; never arrived: {missing} "
                   f"(target p95 ≤ {args.interval + 1:g}s: {'met' if target_latency else 'NOT met'})")
-    console.print(f"[bold]server RSS per session: {(rss - baseline) / args.sessions:.0f} KB[/] "
+    console.print(f"[bold]server memory (PSS) per session: {(rss - baseline) / args.sessions:.0f} KB[/] "
                   f"(baseline {baseline / 1024:.1f} MB, with {args.sessions} TVs {rss / 1024:.1f} MB)")
     return 0 if target_cpu and target_latency else 1
 

@@ -1,30 +1,77 @@
-"""``python -m heartbeat_app.launch run …``: Reflex's own CLI, with Granian respawning a worker that died.
+"""``python -m heartbeat_app.launch run …``: Reflex's own CLI, with the backend served by uvicorn under a supervisor.
 
-Reflex's production server (Granian) stops every worker when one of them dies, unless
-``respawn_failed_workers`` is set, which Reflex does not expose. With several workers (``heartbeat serve
---workers N``) one worker killed (OOM, ``kill -9``) must cost only the tabs it served — they reconnect to
-another worker at once — and the worker comes back by itself; so this entry point turns that Granian option
-on, and is otherwise exactly ``reflex``.
+Reflex 0.10 serves production with Granian. An idle websocket costs ~165 KB of server memory under Granian and
+~28 KB under uvicorn (docs/performance.md, "Sessions"), and a TV wall is hundreds of idle websockets; so this
+entry point is ``reflex`` with one change: where Reflex would start its production backend, uvicorn serves the
+same app (Reflex's factory, the compiled frontend mounted on the one port) in ``HEARTBEAT_SERVE_WORKERS``
+processes under uvicorn's supervisor, which starts a worker again when one dies (OOM, ``kill -9``): it costs
+only the tabs it served, and they reconnect to another worker meanwhile. The choices are in docs/decisions.md.
 """
 
 from __future__ import annotations
 
-import functools
+import os
 
-from granian.server import common
+WORKERS_ENV = "HEARTBEAT_SERVE_WORKERS"  # set by `heartbeat serve --workers N` (engine.runtime.server)
+# A worker answers the supervisor's ping from a thread of its own; on a loaded box (a refresh job, a compile)
+# uvicorn's 5 s default would kill a healthy worker.
+HEALTHCHECK_SECONDS = 30
 
 
-def _respawning(init):
-    @functools.wraps(init)
-    def wrapper(self, *args, **kwargs):
-        kwargs.setdefault("respawn_failed_workers", True)
-        return init(self, *args, **kwargs)
+def _serve_backend(host: str, port: int, loglevel, app_target: str | None = None) -> None:
+    """What Reflex's ``run_backend_prod`` runs here: uvicorn, ``HEARTBEAT_SERVE_WORKERS`` worker processes."""
+    import uvicorn
+    from reflex.utils import exec as reflex_exec
+    from reflex_base.environment import environment
+    from uvicorn.supervisors import Multiprocess
 
-    return wrapper
+    environment.REFLEX_SKIP_COMPILE.set(True)  # compiled above; the workers only serve
+    _fork_workers(app_target)
+    config = uvicorn.Config(
+        app_target or reflex_exec.get_app_instance(),
+        factory=True,
+        host=host,
+        port=port,
+        workers=max(1, int(os.environ.get(WORKERS_ENV, "1"))),
+        log_level=getattr(loglevel, "value", str(loglevel)),
+        access_log=False,
+        # Pinned, not "auto": the per-connection cost measured is that of these two; compression is off
+        # because each compressing websocket keeps a zlib context (up to 256 KB) and a wall's deltas are small.
+        http="h11",
+        ws="wsproto",
+        ws_per_message_deflate=False,
+        lifespan="on",
+        timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
+    )
+    # Always supervised, one worker too: a dead worker is started again, as Granian did with respawn on.
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _fork_workers(app_target: str | None) -> None:
+    """Workers forked from this process with the app imported, as Reflex does for Granian on Linux.
+
+    uvicorn spawns a fresh interpreter per worker, which imports the whole app: 10–20 s on a loaded box, so a
+    killed worker would leave its tabs without a server that long. Forked after Reflex's own preparation
+    (app imported, telemetry stopped, heap frozen), a worker serves within a second or two and shares this
+    process's pages.
+    """
+    import multiprocessing
+
+    import uvicorn._subprocess
+    from reflex.utils import exec as reflex_exec
+
+    if reflex_exec._backend_start_method() != "fork":
+        return  # not Linux: spawned workers, as uvicorn does
+    multiprocessing.set_start_method("fork", force=True)
+    if reflex_exec._preload_for_fork(app_target):
+        uvicorn._subprocess.spawn = multiprocessing.get_context("fork")
 
 
 def main() -> None:
-    common.AbstractServer.__init__ = _respawning(common.AbstractServer.__init__)
+    from reflex.utils import exec as reflex_exec
+
+    reflex_exec.should_use_granian = lambda: False
+    reflex_exec.run_uvicorn_backend_prod = _serve_backend
     from reflex.reflex import cli
 
     cli()

@@ -68,13 +68,37 @@ def open_tab(app: RunningApp, timeout: float = 60) -> RawSession:
     return session
 
 
-def rss_kb(app: RunningApp) -> float:
-    """Resident memory of the app and all its children (heartbeat serve, reflex run, the web server)."""
+def memory_kb(app: RunningApp) -> float:
+    """Memory of the app and all its children (heartbeat serve, reflex run, the web server's workers).
+
+    PSS, not RSS: the workers are forked from the process that prepared the app, so a page they share counts
+    once, and a page a session's objects make private (copy-on-write) counts in full; a sum of RSS would count
+    the shared pages once per process and never see those copies. RSS where PSS cannot be read."""
     parent = psutil.Process(app.process.pid)
     total = 0
     for proc in [parent, *parent.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            try:
+                total += proc.memory_full_info().pss
+            except (psutil.AccessDenied, AttributeError):
+                total += proc.memory_info().rss
         except psutil.Error:
             continue
     return total / 1024
+
+
+def offer_compression_like_a_browser() -> None:
+    """Chromium offers permessage-deflate on every websocket; the raw client would not (a server that accepts
+    it keeps a zlib context per connection, which is part of what a real tab costs)."""
+    import simple_websocket.ws
+    from wsproto.extensions import PerMessageDeflate
+
+    plain = simple_websocket.ws.Request
+
+    class Offering(plain):
+        def __init__(self, **kw):
+            # A fresh extension per connection: it holds that connection's compression state.
+            super().__init__(extensions=[PerMessageDeflate()], **kw)
+
+    if simple_websocket.ws.Request is plain and plain.__name__ == "Request":
+        simple_websocket.ws.Request = Offering

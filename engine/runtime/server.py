@@ -71,9 +71,9 @@ def check_workers(rt: Runtime, workers: int) -> None:
 
 
 def worker_environment(rt: Runtime, workers: int) -> dict[str, str]:
-    """How many Granian workers Reflex starts (rxconfig.py turns on Reflex's Redis state manager when
-    HEARTBEAT_REDIS_URL is set; the child inherits it)."""
-    return {"GRANIAN_WORKERS": str(workers)}
+    """How many uvicorn workers heartbeat_app/launch.py starts (rxconfig.py turns on Reflex's Redis state
+    manager when HEARTBEAT_REDIS_URL is set; the child inherits it)."""
+    return {"HEARTBEAT_SERVE_WORKERS": str(workers)}
 
 
 class PortInUse(HeartbeatError):
@@ -142,7 +142,7 @@ def serve(rt: Runtime, *, workers: int = 1, scheduler: bool = True) -> int:
     env.update(worker_environment(rt, workers))
     if not scheduler:
         env["HEARTBEAT_SCHEDULER"] = "off"
-    # Reflex's CLI, with Granian respawning a worker that died (heartbeat_app/launch.py).
+    # Reflex's CLI, its backend served by supervised uvicorn workers (heartbeat_app/launch.py).
     command = [sys.executable, "-m", "heartbeat_app.launch", "run", "--env", "prod", "--single-port",
                "--loglevel", "warning"]
     preexec = _die_with_parent if _LIBC is not None else None  # elsewhere the app's parent watch stops it

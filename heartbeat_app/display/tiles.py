@@ -204,3 +204,21 @@ def board(cards: list[MetricCard], tz: ZoneInfo, now: datetime, page: int = 0,
         elsewhere=[tile(c, tz, now, marks.get(c.id)) for c in outside],
         page=page,
     )
+
+
+TILE_LISTS = ("red", "attention", "green", "elsewhere")
+
+
+def reuse_equal(new: Board, old: Board) -> Board:
+    """``new``, holding ``old``'s tile lists and tiles wherever they are equal.
+
+    Every open tab's state keeps references to the board it was given; two reads of an unchanged wall give
+    equal but distinct tiles, and a tab keeps whichever copy it got first. Reusing the previous read's objects
+    keeps one copy of each tile per worker, however many reads there were (docs/performance.md, Sessions).
+    """
+    known = {t["id"]: t for name in TILE_LISTS for t in getattr(old, name)}
+    for name in TILE_LISTS:
+        tiles_now = [known[t["id"]] if known.get(t["id"]) == t else t for t in getattr(new, name)]
+        previous = getattr(old, name)
+        setattr(new, name, previous if tiles_now == previous else tiles_now)
+    return new

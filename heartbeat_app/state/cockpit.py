@@ -111,7 +111,15 @@ def _kept_snapshot(page: int) -> dict | None:
 # interval (plus delivery) of being written. The key is (page, watchlist, starred ids): screens of one
 # watchlist share theirs.
 SHARE_SECONDS = 3.0
-_shared = SnapshotCache(lambda key: _snapshot(*key))
+def _reuse(new: dict, previous: dict) -> dict:
+    """A new read that equals the previous one hands out the previous tiles (tabs keep what they are given)."""
+    tiles.reuse_equal(new["board"], previous["board"])
+    if new["job"] == previous["job"]:
+        new["job"] = previous["job"]
+    return new
+
+
+_shared = SnapshotCache(lambda key: _snapshot(*key), reuse=_reuse)
 
 
 def _shared_snapshot(page: int, fresh: bool = False, watchlist: str = "", starred: tuple[str, ...] = ()) -> dict:

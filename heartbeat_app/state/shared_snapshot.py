@@ -17,9 +17,13 @@ from typing import Callable, Hashable
 class SnapshotCache:
     """``get(page, max_age)``: the snapshot of ``page`` computed less than ``max_age`` seconds ago, or a new one."""
 
-    def __init__(self, compute: Callable[[Hashable], dict], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, compute: Callable[[Hashable], dict], clock: Callable[[], float] = time.monotonic,
+                 reuse: Callable[[dict, dict], dict] | None = None) -> None:
         self.compute = compute
         self.clock = clock
+        # reuse(new, previous) → the new snapshot holding the previous one's objects where equal: tabs keep
+        # what they were given, so an unchanged wall must not become a new copy per read.
+        self.reuse = reuse
         self._lock = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._cached: dict[Hashable, tuple[float, dict]] = {}
@@ -32,8 +36,11 @@ class SnapshotCache:
             if hit is not None and self.clock() - hit[0] < max_age:
                 return hit[1]
             snap = self.compute(page)
+            if hit is not None and self.reuse is not None:
+                snap = self.reuse(snap, hit[1])
             with self._lock:
                 self._cached[page] = (self.clock(), snap)
-                for stale in [p for p, (at, _) in self._cached.items() if self.clock() - at >= 10 * max_age]:
-                    del self._cached[stale]
+                if max_age > 0:  # a fresh read (max_age 0) says nothing about how old the others may be
+                    for stale in [p for p, (at, _) in self._cached.items() if self.clock() - at >= 10 * max_age]:
+                        del self._cached[stale]
             return snap

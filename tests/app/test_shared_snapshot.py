@@ -48,3 +48,32 @@ def test_tabs_opened_at_different_moments_tick_at_the_same_wall_clock_instants()
     for woke in (95.0, 102.0, 119.9):
         assert woke + next_tick_in(30.0, woke) == pytest.approx(120.0)
     assert next_tick_in(30.0, 120.0) == pytest.approx(30.0)  # on the grid: a whole interval, never 0
+
+
+def test_a_read_equal_to_the_previous_one_hands_out_the_previous_tiles():
+    """Tabs keep the tiles they were given: an unchanged wall read again must not become one copy per tab."""
+    from zoneinfo import ZoneInfo
+
+    from heartbeat_app.display import tiles
+    from heartbeat_app.state.cockpit import _reuse
+    from tests.app.cards import NOW, card, red
+
+    values = {"a": 97.0, "b": 50.0, "c": 96.0}
+
+    def compute(_page: int) -> dict:
+        cards = [(red if value < 90 else card)(id=metric_id, name=metric_id.upper(), value=value)
+                 for metric_id, value in values.items()]
+        return {"board": tiles.board(cards, ZoneInfo("UTC"), NOW), "job": {}}
+
+    cache = SnapshotCache(compute, reuse=_reuse)
+    first = cache.get(0, 0.0)
+    again = cache.get(0, 0.0)  # a new tab's fresh read of the same wall
+    assert again is not first
+    for name in tiles.TILE_LISTS:
+        assert getattr(again["board"], name) is getattr(first["board"], name)
+    values["b"] = 60.0  # one red metric moves: its tile is new, the others stay the same objects
+    moved = cache.get(0, 0.0)
+    everything = {t["id"]: t for name in tiles.TILE_LISTS for t in getattr(moved["board"], name)}
+    before = {t["id"]: t for name in tiles.TILE_LISTS for t in getattr(first["board"], name)}
+    assert everything["b"] is not before["b"] and everything["b"] != before["b"]
+    assert everything["a"] is before["a"] and everything["c"] is before["c"]

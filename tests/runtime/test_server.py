@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 
 from engine.core.db import Database
@@ -79,6 +80,31 @@ def test_kill_9_of_serve_takes_the_app_down_with_it(db: Database):
         for p in left:
             p.kill()
     assert left == [] and _port_free(app.port), [p.cmdline() for p in left]
+
+
+def test_a_killed_worker_of_a_one_worker_app_is_started_again_and_the_app_answers_on(db: Database):
+    """uvicorn's supervisor serves even one worker (heartbeat_app/launch.py): an OOM kill costs seconds."""
+    app = RunningApp(app_environ(db, HEARTBEAT_SCHEDULER="off"), name="orphan").start()
+    try:
+        first = httpx.get(f"{app.url}/api/health", timeout=10)
+        assert first.headers.get("server") == "uvicorn"  # the server measured in docs/performance.md, Sessions
+        worker = first.json()["worker_pid"]
+        assert worker != app.process.pid and psutil.pid_exists(worker)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 90  # a worker imports the whole app; CI boxes are loaded
+        answer = None
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"{app.url}/api/health", timeout=5).json()["worker_pid"]
+                if answer != worker:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        assert answer is not None and answer != worker, "the killed worker was not started again"
+        assert httpx.get(app.url + "/", timeout=10).status_code == 200  # the pages too, on the same port
+    finally:
+        app.stop()
 
 
 def test_the_app_stops_its_process_group_when_its_parent_is_gone():
