@@ -9,6 +9,8 @@ tests/alerts/test_delivery_faults.py.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
@@ -138,13 +140,15 @@ def test_a_source_database_dropped_mid_ingest(refresh_env_faults):
     assert first.status == "succeeded", first.error
     fill_payments(world.source.dsn(), 1_000_000, declined_every=5)  # enough rows that the extract is still running when it goes
 
+    # The drop comes from a process of its own, once the extract's query is running: connectorx holds the
+    # GIL while it reads, so a thread of this process would only wake up to drop once the read was over.
+    dropper = _drop_while_reading(world)
     job = Background(ctx, RefreshRequest(_ids(world), "cron"))
-    running = _wait_for(ctx.db, lambda j: j.id != first.id and j.phase == "ingest"
-                        and j.current_item == "webbank.core", every=0.005)
-    time.sleep(0.2)  # connected and reading (1M rows take seconds to extract)
-    _drop(world)
     job.join()
     assert job.error is None, job.error
+    assert dropper.wait(timeout=60) == 0, dropper.stderr.read()
+    running = _latest_job(ctx.db)
+    assert running.id != first.id
 
     row = job_row(ctx.db, running.id)
     assert row.status == "partial", (row.status, row.error, row.source_outcomes, row.metric_outcomes)
@@ -168,6 +172,27 @@ def _ids(world) -> list[str]:
 def _drop(world) -> None:
     with psycopg.connect(world.source.dsn("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{world.source_name}" WITH (FORCE)')
+
+
+_DROPPER = """
+import sys, time, psycopg
+dsn, name = sys.argv[1], sys.argv[2]
+deadline = time.monotonic() + 50
+with psycopg.connect(dsn, autocommit=True) as conn:
+    while time.monotonic() < deadline:
+        if conn.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+                        "AND query ILIKE '%%from%%payment%%' AND query NOT ILIKE '%%pg_catalog%%'", (name,)).fetchone():
+            time.sleep(0.1)  # reading
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            sys.exit(0)
+        time.sleep(0.002)
+sys.exit("the extract's query never showed in pg_stat_activity")
+"""
+
+
+def _drop_while_reading(world) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _DROPPER, world.source.dsn("postgres"), world.source_name],
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _rebuild(world) -> None:

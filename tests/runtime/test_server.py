@@ -137,7 +137,13 @@ def test_after_a_kill_9_of_serve_the_next_serve_joins_the_embedded_server_and_st
         first.process.wait()
         handles = json.loads((data / "pg" / ".handle_pids.json").read_text())
         assert first.process.pid in handles and pid_alive(server)  # the server outlives a killed parent
-        second = RunningApp(env, name="outage", port=first.port).start()  # the orphan app freed the port
+        # The app dies with its parent (it gets SIGTERM and shuts down its workers, about a second); until the
+        # port is free, a start would find the dying app answering instead of its own.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and _answers(first.port):
+            time.sleep(0.2)
+        assert not _answers(first.port), "the app of a killed `heartbeat serve` still holds its port"
+        second = RunningApp(env, name="outage", port=first.port).start()
         assert postmaster_pid(data / "pg") == server  # joined, not restarted
         assert first.process.pid not in json.loads((data / "pg" / ".handle_pids.json").read_text())
         second.stop()
@@ -150,6 +156,11 @@ def test_after_a_kill_9_of_serve_the_next_serve_joins_the_embedded_server_and_st
         if pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _serve(db: Database, *args: str, **extra: str) -> subprocess.CompletedProcess:
