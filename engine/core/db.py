@@ -68,6 +68,16 @@ class Database:
         self._placed: dict[str, tuple[URL, URL | None]] = {}
         self._sources: Database | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        # What another process needs to reach the same databases: the addresses, not this process's
+        # pools, nor the embedded server (only the process that started it supervises it).
+        return {"server_url": self.server_url, "placed": self._placed, "sources": self._sources}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["server_url"])  # type: ignore[misc]
+        self._placed = dict(state["placed"])  # type: ignore[call-overload]
+        self._sources = state["sources"]  # type: ignore[assignment]
+
     @property
     def sources(self) -> Database:
         """The server that holds the demo's source databases (and the tests'): this one unless

@@ -2,7 +2,7 @@
 
 May import ``engine.sources``, ``engine.store`` and ``engine.core``. Modules: ``context`` (where
 ingest reads and writes), ``pipeline`` (dlt: ``run_one`` / ``run_many`` / ``plan``), ``tables``
-(post-load indexes, ANALYZE, a feed's newest row), ``deferred`` (index builds overlapping the next load), ``ledger`` (``source_sync``: ``source_as_of``),
+(post-load indexes, ANALYZE, a feed's newest row), ``deferred`` (index builds overlapping the next load), ``isolated`` (a refresh job's ingest in a child process), ``ledger`` (``source_sync``: ``source_as_of``),
 ``failures`` (one redacted sentence per failure), ``report`` (replace-table costs).
 """
 

@@ -70,6 +70,20 @@ def close_sync(engine: Engine, outcome: SyncOutcome) -> None:
     outcome.finished_at = row.finished_at
 
 
+def fail_running_syncs(engine: Engine, job_id: int | None, error: str) -> None:
+    """Close as failed the syncs of ``job_id`` still marked running: their process died mid-run."""
+    if job_id is None:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE heartbeat.source_sync SET status = 'failed', finished_at = now(), error = :error "
+                "WHERE job_id = :job_id AND status = 'running'"
+            ),
+            {"job_id": job_id, "error": error[:500]},
+        )
+
+
 # How current one successful sync's data is: its start — or, for a feed, its
 # newest landed row when that is older.
 AS_OF = "least(started_at, coalesce(data_as_of, started_at))"

@@ -88,18 +88,18 @@ def configure_dlt() -> None:
     dlt.config["runtime.log_level"] = "ERROR"
 
 
-def _landed(ctx: IngestContext, dataset: str) -> bool:
+def _landed_tables(ctx: IngestContext, dataset: str) -> frozenset[str]:
+    """The tables of ``dataset`` already in the marts."""
     with ctx.db.engine(ctx.marts_database).connect() as conn:
-        return bool(
+        return frozenset(
             conn.execute(
-                text("SELECT 1 FROM information_schema.tables WHERE table_schema = :s AND table_name = '_dlt_pipeline_state'"),
-                {"s": dataset},
-            ).first()
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"), {"s": dataset}
+            ).scalars()
         )
 
 
 def _append_first_loads(
-    spec: sources.SourceSpec, schema: str, ctx: IngestContext, resources: list[Any], policies: dict[str, sources.TablePolicy]
+    spec: sources.SourceSpec, landed: frozenset[str], resources: list[Any], policies: dict[str, sources.TablePolicy]
 ) -> None:
     """Land a Postgres merge table that is not in the marts yet by appending.
 
@@ -112,20 +112,13 @@ def _append_first_loads(
     """
     if spec.kind != "postgres":
         return
-    with ctx.db.engine(ctx.marts_database).connect() as conn:
-        landed = set(
-            conn.execute(
-                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
-                {"s": spec.dataset(schema)},
-            ).scalars()
-        )
     for resource in resources:
         policy = policies.get(resource.name)
         if policy is not None and policy.disposition == "merge" and resource.name not in landed:
             resource.apply_hints(write_disposition="append")
 
 
-def _pipeline(spec: sources.SourceSpec, schema: str, ctx: IngestContext) -> dlt.Pipeline:
+def _pipeline(spec: sources.SourceSpec, schema: str, ctx: IngestContext, landed: frozenset[str]) -> dlt.Pipeline:
     destination = marts_postgres(credentials=dlt_credentials(ctx.marts_url))
     pipeline = dlt.pipeline(
         pipeline_name=spec.pipeline_name(schema),
@@ -133,7 +126,7 @@ def _pipeline(spec: sources.SourceSpec, schema: str, ctx: IngestContext) -> dlt.
         dataset_name=spec.dataset(schema),
         pipelines_dir=str(ctx.pipelines_dir),
     )
-    if not _landed(ctx, spec.dataset(schema)) and not getattr(pipeline, "first_run", True):
+    if "_dlt_pipeline_state" not in landed and not getattr(pipeline, "first_run", True):
         # The marts lost this dataset (rebuilt, restored): local incremental
         # state would skip rows that are no longer there. Start over.
         pipeline.drop()
@@ -222,12 +215,13 @@ def run_one(
     resources: list[Any] = []
     try:
         location = resolve_location(spec, ctx.db, ctx.source_database_prefix, ctx.locations)
-        resources, policies = build_source(spec, schema, location)
+        landed = _landed_tables(ctx, spec.dataset(schema))
+        pipeline = _pipeline(spec, schema, ctx, landed)
+        resources, policies = build_source(spec, schema, location, landed)
         report = on_progress or (lambda _event: None)
         for resource in resources:
             resource.add_map(_counting(spec.name, schema, resource.name, report))
-        pipeline = _pipeline(spec, schema, ctx)
-        _append_first_loads(spec, schema, ctx, resources, policies)
+        _append_first_loads(spec, landed, resources, policies)
         report(Progress(spec.name, schema, "extract"))
         pipeline.extract(resources, loader_file_format="parquet")
         # Nothing extracted (a quiet source) and nothing left over from an earlier run: each step

@@ -20,10 +20,10 @@ from typing import Any, Callable, Literal, get_args
 import psycopg
 import sqlalchemy.exc
 
-from engine import ingest, sources
+from engine import ingest
 from engine.core.db import Database
 from engine.core.errors import HeartbeatError
-from engine.ingest import DeferredIndexes, IngestContext
+from engine.ingest import IngestContext, isolated
 from engine.metrics import backfill, bands, compute, registry
 from engine.metrics.compute import ComputeContext, ComputeResult
 from engine.metrics.files import MetricFilesInvalid
@@ -96,20 +96,19 @@ class _Run:
 
     def ingest(self, pairs: list[tuple[str, str]]) -> None:
         self.phase("ingest", len(pairs))
-        # A source's index builds overlap the next source's load; all are done before compute reads.
-        with DeferredIndexes() as deferred:
-            for spec_name, schema in pairs:
-                key = f"{spec_name}.{schema}"
-                self.state.current_item = key
+        # In a child process of its own: what native code keeps after a run goes with it (engine/ingest/isolated.py).
+        for landing in isolated.run_isolated(self.ctx.ingest, pairs, job_id=self.state.id):
+            outcome = landing.outcome
+            if outcome is None:
+                self.state.current_item = landing.key
                 self._tell()
-                outcome = ingest.run_one(sources.get_source(spec_name), schema, self.ctx.ingest, job_id=self.state.id,
-                                         deferred=deferred)
-                self.state.source_outcomes[key] = {
-                    "status": outcome.status, "rows": outcome.rows_total, "duration_ms": outcome.duration_ms,
-                    "error": outcome.error,
-                }
-                self.state.step += 1
-                self._tell()
+                continue
+            self.state.source_outcomes[landing.key] = {
+                "status": outcome.status, "rows": outcome.rows_total, "duration_ms": outcome.duration_ms,
+                "error": outcome.error,
+            }
+            self.state.step += 1
+            self._tell()
 
     def learn_bands(self, metric_ids: list[str]) -> None:
         """Before judging today: a changed definition gets its own history, and bands are learned afresh

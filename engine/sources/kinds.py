@@ -10,7 +10,7 @@ import urllib.parse
 from typing import Any
 
 import dlt
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import Integer, MetaData, Table, create_engine
 from sqlalchemy.engine import URL, Engine
 
 from engine.core.errors import ConfigError
@@ -21,6 +21,8 @@ from engine.sources.rereads import LagWindow
 # Rows per arrow batch read from a Postgres source: large enough to amortise
 # the per-batch cost, small enough to keep memory flat as tables grow.
 BATCH_ROWS = 100_000
+# A table's first load, keyed by one integer column, is read in this many key ranges at once.
+FIRST_LOAD_PARTITIONS = 2
 
 
 class SourceConfigError(ConfigError):
@@ -72,7 +74,20 @@ def _reflect(engine: Engine, schema: str) -> MetaData:
     return metadata
 
 
-def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+def _read_arguments(reflected: Table, first_load: bool, url: URL) -> dict[str, Any]:
+    """connectorx's arguments for one table: a first load of a table keyed by one integer column is read
+    in key ranges at once (aml's 3.2 M checks at scale 1: 3.0 s → 2.5 s), the rest in one stream — an
+    incremental read is small, and a range query per partition would cost more than it saves."""
+    arguments: dict[str, Any] = {"return_type": "arrow_stream", "batch_size": BATCH_ROWS, "conn": connectorx_url(url)}
+    key = list(reflected.primary_key.columns)
+    if first_load and len(key) == 1 and isinstance(key[0].type, Integer):
+        arguments.update(partition_on=key[0].name, partition_num=FIRST_LOAD_PARTITIONS)
+    return arguments
+
+
+def _postgres(
+    spec: catalog.SourceSpec, schema: str, location: Location, landed: frozenset[str]
+) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
     from dlt.sources.sql_database import sql_table
 
     assert location.url is not None
@@ -102,7 +117,7 @@ def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tupl
             schema=schema,
             metadata=metadata,
             backend="connectorx",
-            backend_kwargs={"return_type": "arrow_stream", "batch_size": BATCH_ROWS, "conn": connectorx_url(location.url)},
+            backend_kwargs=_read_arguments(reflected, table not in landed, location.url),
             chunk_size=BATCH_ROWS,
             incremental=incremental,
             write_disposition=policy.disposition,
@@ -119,7 +134,7 @@ def _postgres(spec: catalog.SourceSpec, schema: str, location: Location) -> tupl
     return resources, policies
 
 
-def _rest(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+def _rest(spec: catalog.SourceSpec, schema: str, location: Location, landed: frozenset[str]) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
     from dlt.sources.rest_api import rest_api_resources
 
     if not location.base_url:
@@ -153,7 +168,7 @@ def _rest(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[li
     return list(rest_api_resources(config)), {"rates": policy}
 
 
-def _files(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+def _files(spec: catalog.SourceSpec, schema: str, location: Location, landed: frozenset[str]) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
     import pyarrow.csv
     from dlt.sources.filesystem import filesystem
 
@@ -186,6 +201,11 @@ def _files(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[l
 _BUILDERS = {"postgres": _postgres, "rest": _rest, "file": _files}
 
 
-def build_source(spec: catalog.SourceSpec, schema: str, location: Location) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
-    """The dlt resources of one (source, schema) and the policy of each table they land."""
-    return _BUILDERS[spec.kind](spec, schema, location)
+def build_source(
+    spec: catalog.SourceSpec, schema: str, location: Location, landed: frozenset[str] = frozenset()
+) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
+    """The dlt resources of one (source, schema) and the policy of each table they land.
+
+    ``landed``: the tables of this (source, schema) already in the marts; any other is a first load.
+    """
+    return _BUILDERS[spec.kind](spec, schema, location, landed)
