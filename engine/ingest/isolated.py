@@ -7,8 +7,9 @@ dlt, arrow and those threads allocated: the long-lived app grew about 0.3 MB per
 cause, and a crash in native code (a Rust panic that aborts, a segfault, the OOM killer) fails the
 sources that job had left instead of taking the app down with it.
 
-Children come from a fork server started on first use with the ingest modules already imported,
-so a job pays for a fork and its own connections, not for importing dlt and arrow again.
+Children come from a fork server started on first use with the ingest modules already imported and
+dlt configured (``engine.ingest.warm``), so a job pays for a fork and its own connections, not for
+importing dlt and arrow again.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ def _start_method() -> multiprocessing.context.BaseContext:
         if _context is None:
             if "forkserver" in multiprocessing.get_all_start_methods():
                 _context = multiprocessing.get_context("forkserver")
-                # Replaces the default ['__main__']: the app's entry module has nothing a child needs.
-                _context.set_forkserver_preload([__name__])
+                # '__main__' as by default: a child imports the caller's main module unless the server has.
+                _context.set_forkserver_preload(["__main__", __name__, "engine.ingest.warm"])
             else:
                 _context = multiprocessing.get_context("spawn")
         return _context

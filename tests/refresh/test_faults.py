@@ -9,6 +9,8 @@ tests/alerts/test_delivery_faults.py.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -162,6 +164,55 @@ def test_a_source_database_dropped_mid_ingest(refresh_env_faults):
     assert state.status == "succeeded", state.error
     assert history(ctx.db)["approval_rate"][0] == 80.0
     assert running_jobs(ctx.db) == []
+
+
+def test_a_killed_ingest_process_fails_its_source_and_the_job_goes_on(refresh_env_faults):
+    # A refresh job lands its sources in a child process of its own (engine/ingest/isolated.py): the OOM
+    # killer or a crash in native code there must cost that job's ingest, not the app, and say so.
+    world = refresh_env_faults
+    ctx = world.ctx
+    world.folder.write("approval_rate", APPROVAL, norm="95", alert="85")
+    _, first = refresh.run(ctx, RefreshRequest(_ids(world), "cli"))
+    assert first.status == "succeeded", first.error
+    fill_payments(world.source.dsn(), 1_000_000, declined_every=5)
+
+    job = Background(ctx, RefreshRequest(_ids(world), "cron"))
+    pid = _ingest_pid_while_reading(world, first.id)
+    assert pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    job.join()
+    assert job.error is None, job.error
+    killed = _latest_job(ctx.db).id
+    row = job_row(ctx.db, killed)
+    assert row.status == "partial", (row.status, row.error, row.source_outcomes)
+    outcome = row.source_outcomes["webbank.core"]
+    assert outcome["status"] == "failed" and "killed by signal SIGKILL" in outcome["error"], outcome
+    with ctx.db.engine().connect() as conn:
+        syncs = conn.execute(text("SELECT status, error FROM heartbeat.source_sync WHERE job_id = :j"), {"j": killed}).all()
+    assert [s.status for s in syncs] == ["failed"] and "SIGKILL" in syncs[0].error
+    assert history(ctx.db)["approval_rate"][:3] == (90.0, "amber", None)  # computed from what had landed
+
+    _, state = refresh.run(ctx, RefreshRequest(_ids(world), "cron"))
+    assert state.status == "succeeded", state.error
+    assert history(ctx.db)["approval_rate"][0] == 80.0
+    assert running_jobs(ctx.db) == []
+
+
+def _ingest_pid_while_reading(world, after_job: int, timeout: float = 60.0) -> int:
+    """The pid of the process landing webbank.core for the job after ``after_job``, once its extract reads."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(world.ctx.db.dsn(), autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            reading = conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+                "AND query ILIKE '%%from%%payment%%' AND query NOT ILIKE '%%pg_catalog%%'", (world.source_name,)
+            ).fetchone()
+            sync = conn.execute("SELECT pid FROM heartbeat.source_sync WHERE job_id > %s AND status = 'running'",
+                                (after_job,)).fetchone()
+            if reading and sync:
+                return sync[0]
+            time.sleep(0.005)
+    raise TimeoutError("the ingest never started reading")
 
 
 def _ids(world) -> list[str]:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import threading
 import types
+
+import psutil
+from sqlalchemy import text
 
 from engine import refresh
 from engine.refresh import RefreshRequest
@@ -52,3 +56,28 @@ def test_finished_refresh_jobs_are_not_kept_alive(refresh_env, tmp_path):
     leaked = sorted(set(_alive_jobs()) - set(before))
     assert leaked == [], f"refresh jobs {leaked} of {ids} are still in memory after they finished"
     assert _alive_job_frames() == 0
+
+
+def _native_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def test_each_job_lands_its_sources_in_a_process_that_ends_with_it(refresh_env):
+    # connectorx leaves three threads behind per read and glibc kept what those runs allocated: in the app's
+    # own process that was ~0.3 MB a job, for weeks (docs/performance.md, "Soak"). The job's ingest runs in a
+    # child instead: this process's threads stay as they were, and the process that landed is gone.
+    ctx = refresh_env.ctx
+    jobs, threads = [], []
+    for _ in range(3):
+        worker = threading.Thread(target=lambda: jobs.append(refresh.run(ctx, RefreshRequest("all", "api"))[1]))
+        worker.start()
+        worker.join()
+        threads.append(_native_threads())
+    assert [job.source_outcomes["webbank.core"]["status"] for job in jobs] == ["succeeded"] * 3
+    assert threads[2] <= threads[0] + 1, f"native threads of the app after each job: {threads}"
+    with ctx.db.engine().connect() as conn:
+        pids = conn.execute(text("SELECT DISTINCT job_id, pid FROM heartbeat.source_sync WHERE job_id = ANY(:ids)"),
+                            {"ids": [job.id for job in jobs]}).all()
+    assert len(pids) == 3 and len({pid for _, pid in pids}) == 3, pids  # one process per job
+    assert os.getpid() not in {pid for _, pid in pids}
+    assert not [pid for _, pid in pids if psutil.pid_exists(pid)]
