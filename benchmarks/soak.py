@@ -10,7 +10,8 @@ appender, built once in ``--data-dir``) with the cockpit refreshing every
 second, asks for a refresh job every second over the API (a request while a
 job runs joins it), and keeps one headless Chromium tab on `/?kiosk=1`. Every
 minute it samples the tab's JS heap and DOM node count (after a forced GC),
-the app's resident memory (its process tree, PostgreSQL excepted) and
+the app's resident memory (its long-lived process tree, PostgreSQL excepted;
+the refresh job's ingest child, which ends with its job, apart) and
 the open PostgreSQL client connections. At the end it prints the table and,
 per measure, whether it stayed flat after warm-up: the median of the last third of the samples within
 10 % of the first third's (connections: the highest sample of the last third within 2 of the first
@@ -81,18 +82,25 @@ class DemoApp:
             time.sleep(1)
         raise TimeoutError(f"heartbeat demo not up after {timeout:.0f}s; see {self.log_path}")
 
-    def rss_mb(self) -> float:
-        """Resident memory of the app: its process and every descendant (Reflex's), PostgreSQL excepted."""
+    def rss_mb(self) -> tuple[float, float]:
+        """Resident memory of the app — its process and every long-lived descendant (Reflex's workers, the
+        ingest fork server), PostgreSQL excepted — and, apart, of the refresh job's ingest child if one is
+        running at that moment (it ends with its job: engine/ingest/isolated.py)."""
         assert self.process is not None
         root = psutil.Process(self.process.pid)
-        total = 0
+        app = child = 0
         for proc in [root, *root.children(recursive=True)]:
             try:
-                if not proc.name().startswith("postgres"):
-                    total += proc.memory_info().rss
+                if proc.name().startswith("postgres"):
+                    continue
+                parent = proc.parent()
+                if parent is not None and "multiprocessing.forkserver" in " ".join(parent.cmdline()):
+                    child += proc.memory_info().rss
+                else:
+                    app += proc.memory_info().rss
             except psutil.Error:
                 continue
-        return total / 2**20
+        return app / 2**20, child / 2**20
 
     def database_dsn(self) -> str:
         from engine.core.db import open_database
@@ -188,11 +196,13 @@ def main() -> int:
             while True:
                 cdp.send("HeapProfiler.collectGarbage")
                 perf = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+                rss, child = app.rss_mb()
                 sample = {"minute": (time.monotonic() - t0) / 60, "heap_mb": perf["JSHeapUsedSize"] / 2**20,
-                          "nodes": perf["Nodes"], "rss_mb": app.rss_mb(), "connections": open_connections(dsn)}
+                          "nodes": perf["Nodes"], "rss_mb": rss, "child_mb": child, "connections": open_connections(dsn)}
                 samples.append(sample)
                 console.print(f"  {sample['minute']:6.1f} min  heap {sample['heap_mb']:6.1f} MB  "
                               f"DOM {sample['nodes']:6.0f}  RSS {sample['rss_mb']:7.1f} MB  "
+                              f"(+ ingest child {sample['child_mb']:5.1f} MB)  "
                               f"connections {sample['connections']:3.0f}  jobs {counts}")
                 if time.monotonic() >= end:
                     break
@@ -210,11 +220,11 @@ def main() -> int:
     for job in jobs:
         statuses[job["status"]] = statuses.get(job["status"], 0) + 1
     table = Table(title=f"Soak: {args.minutes:g} min, refresh every {args.interval:g} s, one TV tab")
-    for column in ("minute", "JS heap MB", "DOM nodes", "server RSS MB", "PG connections"):
+    for column in ("minute", "JS heap MB", "DOM nodes", "server RSS MB", "ingest child MB", "PG connections"):
         table.add_column(column, justify="right")
     for s in samples:
         table.add_row(f"{s['minute']:.1f}", f"{s['heap_mb']:.1f}", f"{s['nodes']:.0f}", f"{s['rss_mb']:.0f}",
-                      f"{s['connections']:.0f}")
+                      f"{s['child_mb']:.0f}", f"{s['connections']:.0f}")
     console.print(table)
     verdicts = {
         "JS heap": flat([s["heap_mb"] for s in samples]),

@@ -114,9 +114,7 @@ def test_postgres_stopped_and_restarted_mid_job(tmp_path):
 def test_a_source_database_dropped_before_the_job(refresh_env_faults):
     world = refresh_env_faults
     ctx = world.ctx
-    world.folder.write("approval_rate", APPROVAL, norm="95", alert="85")
-    _, first = refresh.run(ctx, RefreshRequest(_ids(world), "cli"))
-    assert first.status == "succeeded", first.error
+    _approval_landed(world)
 
     _drop(world)
     started, state = refresh.run(ctx, RefreshRequest(_ids(world), "cron"))
@@ -137,9 +135,7 @@ def test_a_source_database_dropped_before_the_job(refresh_env_faults):
 def test_a_source_database_dropped_mid_ingest(refresh_env_faults):
     world = refresh_env_faults
     ctx = world.ctx
-    world.folder.write("approval_rate", APPROVAL, norm="95", alert="85")
-    _, first = refresh.run(ctx, RefreshRequest(_ids(world), "cli"))
-    assert first.status == "succeeded", first.error
+    first = _approval_landed(world)
     fill_payments(world.source.dsn(), 1_000_000, declined_every=5)  # enough rows that the extract is still running when it goes
 
     # The drop comes from a process of its own, once the extract's query is running: connectorx holds the
@@ -171,9 +167,7 @@ def test_a_killed_ingest_process_fails_its_source_and_the_job_goes_on(refresh_en
     # killer or a crash in native code there must cost that job's ingest, not the app, and say so.
     world = refresh_env_faults
     ctx = world.ctx
-    world.folder.write("approval_rate", APPROVAL, norm="95", alert="85")
-    _, first = refresh.run(ctx, RefreshRequest(_ids(world), "cli"))
-    assert first.status == "succeeded", first.error
+    first = _approval_landed(world)
     fill_payments(world.source.dsn(), 1_000_000, declined_every=5)
 
     job = Background(ctx, RefreshRequest(_ids(world), "cron"))
@@ -213,6 +207,14 @@ def _ingest_pid_while_reading(world, after_job: int, timeout: float = 60.0) -> i
                 return sync[0]
             time.sleep(0.005)
     raise TimeoutError("the ingest never started reading")
+
+
+def _approval_landed(world):
+    """The approval-rate metric on the world, after a first job that succeeded (90 %, amber)."""
+    world.folder.write("approval_rate", APPROVAL, norm="95", alert="85")
+    _, first = refresh.run(world.ctx, RefreshRequest(_ids(world), "cli"))
+    assert first.status == "succeeded", first.error
+    return first
 
 
 def _ids(world) -> list[str]:
