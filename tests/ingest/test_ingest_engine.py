@@ -269,3 +269,17 @@ def test_a_replace_table_emptied_at_the_source_lands_empty_and_the_sync_succeeds
         with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
             conn.execute("INSERT INTO core.payment_type VALUES ('in', 'Incoming'), ('out', 'Outgoing')")
         run_one(WEBBANK, "core", ingest_ctx)
+
+
+def test_an_empty_keyed_table_lands_then_fills(source, ingest_ctx):
+    # A first load of a table keyed by one integer column is read in key ranges (engine/sources/kinds.py):
+    # an empty table has no range at all, and must still land, then take its rows on the next run.
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        conn.execute("CREATE TABLE core.branch_office (id bigint PRIMARY KEY, city text, update_time timestamptz NOT NULL)")
+    outcome = run_one(WEBBANK, "core", ingest_ctx)
+    assert outcome.ok, outcome.error
+    with psycopg.connect(_src(ingest_ctx), autocommit=True) as conn:
+        conn.execute("INSERT INTO core.branch_office SELECT g, 'City ' || g, now() FROM generate_series(1, 300) g")
+    outcome = run_one(WEBBANK, "core", ingest_ctx)
+    assert outcome.ok, outcome.error
+    assert _marts(ingest_ctx, "SELECT count(*), count(DISTINCT id), max(id) FROM webbank_core.branch_office")[0] == (300, 300, 300)
