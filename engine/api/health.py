@@ -30,6 +30,11 @@ router = APIRouter(prefix="/api")
             responses={503: {"model": Health, "description": "Cannot serve: database unreachable or migrations "
                                                               "not at head (error says which)"}})
 def get_health(request: Request) -> JSONResponse:
+    """200 when the database is reachable and migrated to head, 503 otherwise, saying why; also whether the scheduler
+    leader is alive, the age of the last successful refresh and `worker_pid`, which app worker answered (with
+    `heartbeat serve --workers N`). It answers without a token (a load balancer asks it); with a read token set
+    and not sent, only `status` and `error`.
+    """
     rt = runtime_of(request)
     ok, body = health(rt)
     if not reader_allowed(rt.settings, {k.lower(): v for k, v in request.headers.items()}):

@@ -121,6 +121,10 @@ def _render_cockpit(engine) -> bytes:
 @router.get("/cockpit", response_class=Json, response_model=Cockpit, responses=errors(401, 503), tags=["read model"],
             summary="Every active metric, red first, with 30 days of history")
 def get_cockpit(request: Request) -> Response:
+    """Ordered red → amber → error → no data → green, then stale first, then by size of breach; a target's `pace`
+    is explained in [OKR pace](/docs/okr). Reads the registry and history only, never the marts: built once per
+    change (a trigger-maintained version) and every 30 s, then served as prepared bytes (gzip when asked).
+    """
     engine = runtime_of(request).db.engine()
     # Built once per change of registry/history/ledger (and every 30 s for freshness), then served as bytes.
     rendered = _COCKPIT.get(engine, lambda: _render_cockpit(engine))
@@ -134,11 +138,15 @@ def get_cockpit(request: Request) -> Response:
             responses=errors(*READ), tags=["metrics"], summary="List metrics, with filters")
 def list_metrics(
     request: Request,
-    status: Annotated[list[Literal["red", "amber", "green", "no_data", "error"]] | None, Query()] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    owner: Annotated[str | None, Query(max_length=254)] = None,
-    verification_state: Literal["verified", "unverified"] | None = None,
+    status: Annotated[list[Literal["red", "amber", "green", "no_data", "error"]] | None, Query(
+        description="only metrics with this status; repeat for several (?status=red&status=amber)")] = None,
+    tag: Annotated[str | None, Query(max_length=100, description="only metrics carrying this tag, e.g. aml")] = None,
+    owner: Annotated[str | None, Query(max_length=254,
+                                       description="only metrics owned by this email address")] = None,
+    verification_state: Annotated[Literal["verified", "unverified"] | None, Query(
+        description="only verified metrics, or only those nobody has verified yet")] = None,
 ) -> Json:
+    """The cockpit's fields without history. Filters combine: a metric is listed when it passes every one sent."""
     cards = metric_cards(runtime_of(request).db.engine(), history_days=0)
     selected = [
         card for card in cards
@@ -154,8 +162,12 @@ def list_metrics(
             responses=errors(404, *READ, why={404: "No active metric by that id"}), tags=["metrics"],
             summary="One metric with its history, computations and change trail")
 def get_metric(
-    request: Request, metric_id: MetricId, days: Annotated[int, Query(ge=1, le=3650)] = 90
+    request: Request, metric_id: MetricId, days: Annotated[int, Query(
+        ge=1, le=3650, description="days of daily history to include, counting back from the latest")] = 90
 ) -> Json:
+    """`days` of daily history (default 90), its latest computations (value or error, duration, job) and its change
+    trail.
+    """
     engine = runtime_of(request).db.engine()
     cards = metric_cards(engine, history_days=days, ids=[metric_id])
     if not cards:
@@ -173,8 +185,10 @@ class VerificationEdit(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"verification_state": "verified", "owner": "payments@example.com"}]})
 
-    verification_state: Literal["verified", "unverified"] | None = None
-    owner: Annotated[str | None, Field(max_length=254)] = None
+    verification_state: Annotated[Literal["verified", "unverified"] | None, Field(
+        description="verified records who, when and the definition hash vouched for; unverified withdraws it")] = None
+    owner: Annotated[str | None, Field(
+        max_length=254, description="the owner's email address (null: no owner)")] = None
 
 
 class ThresholdEdit(BaseModel):
@@ -183,10 +197,14 @@ class ThresholdEdit(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"norm_value": 95, "alert_value": 88, "target_value": 98, "target_due_date": "2027-06-30"}]})
 
-    norm_value: Finite | None = None
-    alert_value: Finite | None = None
-    target_value: Finite | None = None
-    target_due_date: date | None = None
+    norm_value: Annotated[Finite | None, Field(
+        description="the amber line, in the metric's unit (as its value); null removes it")] = None
+    alert_value: Annotated[Finite | None, Field(
+        description="the red line, in the metric's unit; amber must sit on the good side of red")] = None
+    target_value: Annotated[Finite | None, Field(
+        description="the value to reach, in the metric's unit; null removes the target")] = None
+    target_due_date: Annotated[date | None, Field(
+        description="when the target is due: YYYY-MM-DD, not in the past, needs a target_value")] = None
 
 
 def _card_after_edit(request: Request, metric_id: str, result: edits.EditResult) -> Json:
@@ -198,11 +216,14 @@ def _card_after_edit(request: Request, metric_id: str, result: edits.EditResult)
 
 
 @router.patch("/metrics/{metric_id}/verification", response_class=Json, response_model=MetricEdited,
-              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["operator"],
+              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["metrics"],
               summary="Verify a metric and/or set its owner (operator token)")
 def patch_verification(
     request: Request, metric_id: MetricId, edit: VerificationEdit, actor: str = Depends(require_operator)
 ) -> Json:
+    """Either field may be sent alone (the app saves the owner on blur); the owner must be an email. Verifying
+    records who, when and the definition hash verified. Lands in the change trail.
+    """
     sent = edit.model_fields_set
     if not sent:
         # FieldRejected, not a bare 422: every 422 names a field (found by tests/security/test_api_fuzz.py, body {}).
@@ -216,11 +237,15 @@ def patch_verification(
 
 
 @router.patch("/metrics/{metric_id}/thresholds", response_class=Json, response_model=MetricEdited,
-              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["operator"],
+              responses=errors(404, *WRITE, why={404: "No active metric by that id"}), tags=["metrics"],
               summary="Tune norm/alert/target/due date (operator token)")
 def patch_thresholds(
     request: Request, metric_id: MetricId, edit: ThresholdEdit, actor: str = Depends(require_operator)
 ) -> Json:
+    """Send any of the four fields; one sent as null clears it. The lines must stay in order for the metric's
+    direction (amber on the good side of red), else `422` naming the field. The tile recolours at once. An
+    operator value wins over the metric's file until the file's value for that field changes.
+    """
     values = {field: getattr(edit, field) for field in edit.model_fields_set}
     if not values:
         raise FieldRejected("body", f"send at least one of {', '.join(edits.THRESHOLD_FIELDS)}")

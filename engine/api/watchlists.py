@@ -26,15 +26,17 @@ class WatchlistBody(BaseModel):
         {"title": "AML team", "metrics": ["aml_open_cases"], "tags": ["aml"],
          "owners": ["mlro@satchel.example"]}]})
 
-    title: Annotated[str | None, Field(max_length=watchlists.MAX_TITLE)] = None
-    metrics: Entries = []
-    tags: Entries = []
-    owners: Entries = []
+    title: Annotated[str | None, Field(max_length=watchlists.MAX_TITLE,
+                                       description="the screen's title (null: the name)")] = None
+    metrics: Annotated[Entries, Field(description="ids of active metrics to show")] = []
+    tags: Annotated[Entries, Field(description="show every metric carrying one of these tags")] = []
+    owners: Annotated[Entries, Field(description="show every metric owned by one of these email addresses")] = []
 
 
 @router.get("/watchlists", response_class=Json, response_model=WatchlistList,
             responses=errors(401, 503), tags=["watchlists"], summary="Every watchlist")
 def list_watchlists(request: Request) -> Json:
+    """Each with `screen`, the address to open on a TV. See [the cockpit](/docs/cockpit)."""
     return Json({"watchlists": [w.as_json() for w in watchlists.listed(runtime_of(request).db.engine())]})
 
 
@@ -42,6 +44,7 @@ def list_watchlists(request: Request) -> Json:
             responses=errors(404, *READ, why={404: "No watchlist by that name"}), tags=["watchlists"],
             summary="One watchlist")
 def get_watchlist(request: Request, name: WatchlistName) -> Json:
+    """With its change trail: field, old, new, who, when."""
     found = watchlists.get(runtime_of(request).db.engine(), name)
     if found is None:
         raise watchlists.WatchlistNotFound(f"no watchlist {name!r}")
@@ -50,18 +53,26 @@ def get_watchlist(request: Request, name: WatchlistName) -> Json:
 
 @router.put("/watchlists/{name}", response_class=Json, response_model=WatchlistSaved,
             response_description="Replaced an existing watchlist",
-            responses={201: {"model": WatchlistSaved, "description": "Created"}, **errors(*WRITE)}, tags=["operator"],
+            responses={201: {"model": WatchlistSaved, "description": "Created"}, **errors(*WRITE)}, tags=["watchlists"],
             summary="Create or replace a watchlist (operator token)")
 def put_watchlist(request: Request, name: WatchlistName, body: WatchlistBody,
                   actor: str = Depends(require_operator)) -> Json:
+    """Creates (`201`) or replaces (`200`) the watchlist: lists left out are emptied, at least one entry in total.
+    The name: lower-case letters, digits and dashes (`starred` is reserved for a browser's own stars). Metric
+    ids must name active metrics and owners must be emails; otherwise `422` naming the field (`metrics`, `tags`,
+    `owners`, `title`, `path.name`).
+    """
     checked = watchlists.checked(name, title=body.title, metrics=body.metrics, tags=body.tags, owners=body.owners)
     saved, created = watchlists.save(runtime_of(request).db.engine(), checked, actor=actor)
     return Json({"created": created, "watchlist": saved.as_json()}, status_code=201 if created else 200)
 
 
 @router.delete("/watchlists/{name}", response_class=Json, response_model=WatchlistDeleted,
-               responses=errors(404, *WRITE, why={404: "No watchlist by that name"}), tags=["operator"],
+               responses=errors(404, *WRITE, why={404: "No watchlist by that name"}), tags=["watchlists"],
                summary="Delete a watchlist (operator token); its screens fall back to the whole wall")
 def delete_watchlist(request: Request, name: WatchlistName, actor: str = Depends(require_operator)) -> Json:
+    """`404` when there is none by that name; its change trail keeps what it was. Its screens show the whole wall
+    from their next refresh.
+    """
     watchlists.delete(runtime_of(request).db.engine(), name, actor=actor)
     return Json({"deleted": name})

@@ -130,7 +130,8 @@ def _type(schema: dict[str, Any], document: dict[str, Any]) -> str:
         return "any JSON"
     kind = schema.get("type", "any")
     if kind == "array":
-        return f"list of {_type(schema.get('items', {}), document)}"
+        counts = [f"{k} {schema[k]}" for k in ("minItems", "maxItems") if k in schema]
+        return f"list of {_type(schema.get('items', {}), document)}" + (f" ({'; '.join(counts)})" if counts else "")
     if kind == "object" and isinstance(schema.get("additionalProperties"), dict) and not schema.get("properties"):
         return f"map of key → {_type(schema['additionalProperties'], document)}"
     limits = [f"{k} {schema[k]}" for k in ("format", "minimum", "maximum", "minLength", "maxLength", "pattern")

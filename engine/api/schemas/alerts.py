@@ -62,12 +62,12 @@ class Silence(Answer):
     model_config = example(SILENCE)
 
     id: int
-    metric_id: str | None
-    tag: str | None
-    reason: str
-    created_by: str
+    metric_id: str | None = Field(description="the metric silenced (null: a tag's metrics)")
+    tag: str | None = Field(description="every metric with this tag is silenced (null: one metric)")
+    reason: str = Field(description="why, shown while it lasts")
+    created_by: str = Field(description="who set it (operator for the REST API)")
     created_at: datetime
-    ends_at: datetime
+    ends_at: datetime = Field(description="nothing is sent until then; then one \"silence expired\" reminder")
 
 
 class Delivery(Answer):
@@ -170,8 +170,8 @@ class Acknowledged(Answer):
                             "acked_until": "2026-12-01T12:00:00+00:00"})
 
     id: int
-    key: str
+    key: str = Field(description="value:<metric>, error:<metric> or stale:<source.schema>")
     state: str = Field(description="firing or pending")
-    acked_by: str
-    ack_comment: str
-    acked_until: datetime
+    acked_by: str = Field(description="who acknowledged it")
+    ack_comment: str = Field(description="what is being done (empty: no comment)")
+    acked_until: datetime = Field(description="no reminders until then, or until it resolves")

@@ -129,8 +129,8 @@ class CutRefreshed(Answer):
         {"window": "180d", "ok": True, "duration_ms": 61, "error": None},
         {"window": "365d", "ok": True, "duration_ms": 74, "error": None}]})
 
-    cut_id: str
-    results: list[WindowResult]
+    cut_id: str = Field(description="the cut recomputed")
+    results: list[WindowResult] = Field(description="one per window the cut offers")
 
 
 class CutEdited(Answer):
@@ -140,5 +140,5 @@ class CutEdited(Answer):
                             "cut": {**CUT, "verification_state": "verified", "verified_by": "operator",
                                     "verified_at": "2026-11-30T09:14:02.118000+00:00"}})
 
-    changed: dict[str, FieldChange]
+    changed: dict[str, FieldChange] = Field(description="per field: old and new (empty: nothing changed)")
     cut: CutEntry

@@ -60,7 +60,7 @@ class RecomputeStarted(Answer):
 
     model_config = example({"job_id": 119, "coalesced": False})
 
-    job_id: int
+    job_id: int = Field(description="follow it at GET /api/metrics/recompute/{job_id}")
     coalesced: bool = Field(description="true when the request joined a job already running")
 
 

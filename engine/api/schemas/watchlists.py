@@ -51,7 +51,7 @@ class WatchlistSaved(Answer):
 
     model_config = example({"created": True, "watchlist": AML})
 
-    created: bool
+    created: bool = Field(description="true when there was no watchlist by that name (status 201)")
     watchlist: Watchlist
 
 
