@@ -10,7 +10,7 @@ by ``tests.support.receiver`` on localhost, the in-process dispatcher. Two parts
 1. **The refresh job with a trickle.** ``--jobs`` times: the demo's live appender adds what happened in the
    sources since the last tick (as ``heartbeat demo`` does every minute), then ``engine.refresh.run`` of
    every metric — incremental ingest of every source, compute, cut recompute, alert evaluation. Wall time,
-   CPU of this process and of the PostgreSQL server, and the share of the box a 5-minute and a 1-minute
+   CPU of this process (its ingest children included) and of the PostgreSQL server, and the share of the box a 5-minute and a 1-minute
    schedule would take (CPU seconds / (interval × cores)).
 2. **Write → red tile → alert at a 1-minute schedule.** A scheduler thread starts the refresh job at every
    minute (a job still running makes the next tick skip, as APScheduler's coalescing does), the live
@@ -121,8 +121,11 @@ def server_cpu_s(db: Database) -> float:
 
 
 def own_cpu_s() -> float:
+    """CPU seconds of this process and of the refresh jobs' ingest children (engine/ingest/isolated.py)."""
+    from engine.ingest.isolated import ingest_cpu_seconds
+
     t = psutil.Process().cpu_times()
-    return t.user + t.system
+    return t.user + t.system + ingest_cpu_seconds()
 
 
 def write_probe(server: Database, n: int) -> float:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 from dataclasses import dataclass
@@ -34,6 +35,13 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
+_cpu_seconds = [0.0]  # CPU used by every ingest child of this process so far
+
+
+def ingest_cpu_seconds() -> float:
+    """CPU seconds (user + system) the ingest children of this process have used so far: a process's own
+    CPU times no longer include its refresh jobs' ingest."""
+    return _cpu_seconds[0]
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,8 @@ def _child(conn: Connection, ctx: IngestContext, pairs: list[tuple[str, str]], j
     except Exception as exc:  # the ledger itself unreachable: the parent fails what is left, saying why
         conn.send(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
     finally:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        conn.send(usage.ru_utime + usage.ru_stime)
         conn.close()
 
 
@@ -126,9 +136,12 @@ def run_isolated(ctx: IngestContext, pairs: list[tuple[str, str]], *, job_id: in
                 message = receive.recv()
             except EOFError:
                 break
+            if isinstance(message, float):
+                _cpu_seconds[0] += message
+                continue
             if isinstance(message, str):
                 reason = message
-                break
+                continue
             if message.outcome is not None:
                 finished.add((message.source, message.schema))
             yield message

@@ -17,6 +17,7 @@ import psutil
 from sqlalchemy import text
 
 from engine import refresh
+from engine.ingest import isolated
 from engine.refresh import RefreshRequest
 from engine.refresh.ledger import JobState
 
@@ -67,6 +68,7 @@ def test_each_job_lands_its_sources_in_a_process_that_ends_with_it(refresh_env):
     # own process that was ~0.3 MB a job, for weeks (docs/performance.md, "Soak"). The job's ingest runs in a
     # child instead: this process's threads stay as they were, and the process that landed is gone.
     ctx = refresh_env.ctx
+    cpu = isolated.ingest_cpu_seconds()
     jobs, threads = [], []
     for _ in range(3):
         worker = threading.Thread(target=lambda: jobs.append(refresh.run(ctx, RefreshRequest("all", "api"))[1]))
@@ -81,3 +83,4 @@ def test_each_job_lands_its_sources_in_a_process_that_ends_with_it(refresh_env):
     assert len(pids) == 3 and len({pid for _, pid in pids}) == 3, pids  # one process per job
     assert os.getpid() not in {pid for _, pid in pids}
     assert not [pid for _, pid in pids if psutil.pid_exists(pid)]
+    assert isolated.ingest_cpu_seconds() > cpu  # what the children cost is still counted
