@@ -72,7 +72,7 @@ def _notice_deaths_at_once() -> None:
             except (OSError, EOFError, pickle.UnpicklingError):
                 return None
 
-    if hasattr(multiprocess.Process, "_healthcheck"):  # the uvicorn this was written for (pyproject pins it)
+    if hasattr(multiprocess.Process, "_healthcheck"):  # uvicorn 0.54's supervisor; another keeps its own
         multiprocess.Process = Worker
 
 
