@@ -27,6 +27,7 @@ def _serve_backend(host: str, port: int, loglevel, app_target: str | None = None
 
     environment.REFLEX_SKIP_COMPILE.set(True)  # compiled above; the workers only serve
     _fork_workers(app_target)
+    _notice_deaths_at_once()
     config = uvicorn.Config(
         app_target or reflex_exec.get_app_instance(),
         factory=True,
@@ -45,6 +46,34 @@ def _serve_backend(host: str, port: int, loglevel, app_target: str | None = None
     )
     # Always supervised, one worker too: a dead worker is started again, as Granian did with respawn on.
     Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def _notice_deaths_at_once() -> None:
+    """The supervisor notices a dead worker as soon as it dies, not a healthcheck timeout later.
+
+    uvicorn pings each worker in turn and waits up to ``timeout_worker_healthcheck`` for the answer. The
+    supervisor holds the worker's end of that pipe too (and forked workers inherit it), so a worker killed
+    while a ping is in flight never closes it: the supervisor sat out the whole HEALTHCHECK_SECONDS before
+    it saw the death and started a replacement (measured: 28.7 s after a ``kill -9`` that lands during a
+    ping, a race a busy worker makes likely). Here the wait also ends when the worker's process ends.
+    """
+    import pickle
+    from multiprocessing.connection import wait
+
+    from uvicorn.supervisors import multiprocess
+
+    class Worker(multiprocess.Process):
+        def _healthcheck(self, timeout: float) -> bool | None:
+            try:
+                self.parent_conn.send(b"ping")
+                if self.parent_conn in wait([self.parent_conn, self.process.sentinel], timeout):
+                    return self.parent_conn.recv()
+                return None  # no answer in time, or the worker is gone
+            except (OSError, EOFError, pickle.UnpicklingError):
+                return None
+
+    if hasattr(multiprocess.Process, "_healthcheck"):  # uvicorn 0.54's supervisor; another keeps its own
+        multiprocess.Process = Worker
 
 
 def _fork_workers(app_target: str | None) -> None:

@@ -34,6 +34,7 @@ WRITES_DISABLED = "Operator writes are disabled on this server (no HEARTBEAT_OPE
 WRONG_TOKEN = "Wrong operator token: nothing was changed."
 NO_TOKEN = "Enter the operator token to edit: nothing was changed."
 TOO_MANY = "Too many wrong operator tokens from this connection or address: try again in {minutes} min."
+NOT_KEPT = "This browser did not keep the operator token (its storage is blocked?): writes stay locked."
 
 ATTEMPTS = AttemptLimiter(limit=5, window=60.0, lockout=300.0)
 ATTEMPT_LOG = AttemptLog(log, "operator token in the app", interval=60.0)
@@ -66,9 +67,11 @@ def forget_in_browser() -> rx.event.EventSpec:
     return rx.remove_local_storage(TOKEN_KEY)
 
 
-def keep_in_browser(token: str) -> rx.event.EventSpec:
-    """Store the token in the browser that presented it (the server keeps no copy)."""
-    return rx.call_script(f"window.localStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(token)})")
+def keep_in_browser(token: str, then: rx.event.EventHandler) -> rx.event.EventSpec:
+    """Store the token in the browser that presented it (the server keeps no copy); ``then`` receives what
+    the browser holds once it stored it ("" when it could not)."""
+    key, value = json.dumps(TOKEN_KEY), json.dumps(token)
+    return rx.call_script(f"(window.localStorage.setItem({key}, {value}), {_READ_TOKEN_JS})", callback=then)
 
 
 def _start_refresh() -> refresh.Started:
@@ -97,6 +100,9 @@ class OperatorState(rx.State):
     @rx.event
     async def check_operator(self, presented: str = ""):
         """On page load, with the token this browser holds: does it still open writes?"""
+        return self._accept_browser_token(presented)
+
+    def _accept_browser_token(self, presented: str):
         if not presented:
             self.operator = False
             return None
@@ -121,9 +127,21 @@ class OperatorState(rx.State):
             self.operator_message = {WRONG_TOKEN: "Wrong operator token.",
                                      NO_TOKEN: "Enter the operator token."}.get(problem, problem)
             return None
-        self.operator = True
+        # The controls are drawn once the browser holds the token (``kept_in_browser``), not now: Reflex sends
+        # this event's state change and the storing script as two messages, and a page left between them (a
+        # reload as soon as the controls showed, a busy worker) would lose the token and come back locked;
+        # a click between them would carry no token and be refused.
         self.operator_message = ""
-        return keep_in_browser(presented)
+        return keep_in_browser(presented, then=OperatorState.kept_in_browser)
+
+    @rx.event
+    async def kept_in_browser(self, presented: str = ""):
+        """After an unlock, with the token the browser now holds: draw the controls."""
+        if not presented:
+            self.operator = False
+            self.operator_message = NOT_KEPT
+            return None
+        return self._accept_browser_token(presented)
 
     @rx.event
     async def lock(self):
