@@ -115,6 +115,14 @@ class Tile(TypedDict):
     cut_title: str
 
 
+def tile_owner(owner: str | None) -> str:
+    """Who owns the metric, as a tile has room for: the name before the ``@`` of an e-mail ("mlro", not
+    "mlro@sa" cut at the tile's edge across the room); the whole address is on the metric's page."""
+    if not owner:
+        return "no owner"
+    return owner.split("@", 1)[0] or owner
+
+
 CUT_ROUTES = {"overview": "/audit", "clients": "/audit/clients", "journeys": "/audit/journeys"}
 
 
@@ -132,7 +140,7 @@ def tile(card: MetricCard, tz: ZoneInfo, now: datetime, mark: dict | None = None
         freshness_text=freshness_text(card, tz, now),
         crossed=crossed_text(card, short=True),
         error=(card.error or "")[:140],
-        owner=card.owner or "no owner",
+        owner=tile_owner(card.owner),
         unverified="" if card.verification_state == "verified" else "unverified",
         target_hit="target hit" if card.target_hit else "",
         spark=paths["spark"],
