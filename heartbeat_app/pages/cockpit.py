@@ -50,7 +50,7 @@ def _meta(item) -> rx.Component:
         freshness_chip(item),
         rx.cond(item["unverified"] != "",
                 rx.el.span(rx.icon("circle-dashed", size=14), "unverified", class_name="hb-unverified")),
-        rx.el.span(item["owner"]),
+        rx.el.span(item["owner"], class_name="hb-owner"),
         class_name="hb-meta",
     )
 
