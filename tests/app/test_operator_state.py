@@ -129,9 +129,20 @@ def test_unlock_keeps_only_a_token_the_server_accepts(monkeypatch, metric, page)
     assert page.operator is False
     assert "Wrong operator token" in page.operator_message
     kept = _call(page, "unlock", {"token": f"  {TOKEN} "})
-    assert (page.operator, page.operator_message) == (True, "")
     assert TOKEN in str(kept.args)  # the browser that presented it stores it in its localStorage
     assert TOKEN not in str(page.dict())  # and the server keeps no copy in state
+    # The controls wait for the browser to say it holds the token (a reload before that would lose it).
+    assert (page.operator, page.operator_message) == (False, "")
+    _call(page, "kept_in_browser", TOKEN)
+    assert (page.operator, page.operator_message) == (True, "")
+
+
+def test_a_browser_that_could_not_keep_the_token_stays_locked_and_says_why(monkeypatch, metric, page):
+    _use_runtime(monkeypatch, metric, TOKEN)
+    _call(page, "unlock", {"token": TOKEN})
+    _call(page, "kept_in_browser", "")  # localStorage blocked: the read-back comes back empty
+    assert page.operator is False
+    assert page.operator_message == operator.NOT_KEPT
 
 
 def test_a_write_event_without_the_token_is_refused_even_after_unlock(monkeypatch, metric, page):
