@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Iterator
 
 from engine import sources
+from engine.core import parent_death
 from engine.ingest.context import IngestContext
 from engine.ingest.deferred import DeferredIndexes
 from engine.ingest.ledger import SyncOutcome, fail_running_syncs
@@ -70,20 +71,10 @@ def _start_method() -> multiprocessing.context.BaseContext:
         return _context
 
 
-def _die_with_parent() -> None:
-    """Killed when the process that forked this one dies (Linux): an orphan must not keep writing the marts
-    while the next job lands the same tables."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def _child(conn: Connection, ctx: IngestContext, pairs: list[tuple[str, str]], job_id: int | None,
            environ: dict[str, str], cwd: str) -> None:
-    _die_with_parent()
+    # An orphan must not keep writing the marts while the next job lands the same tables.
+    parent_death.die_with_parent(signal.SIGKILL)
     # The fork server was started with the environment of its first caller: dlt reads its secrets
     # from the environment and ./.dlt of the process asking now.
     os.environ.clear()

@@ -6,7 +6,6 @@ would, in the project folder, with the environment Reflex needs offline.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import logging
 import os
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import psutil
 
+from engine.core import parent_death
 from engine.core.errors import HeartbeatError
 from engine.runtime import Runtime
 from engine.runtime.supervisor import Supervisor
@@ -113,25 +113,6 @@ def check_port(port: int) -> None:
     raise PortInUse(f"port {port} is already in use by {who} — stop it, or set HEARTBEAT_PORT to a free port")
 
 
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
-
-
-_LIBC = _libc() if sys.platform.startswith("linux") else None
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, between fork and exec: SIGTERM when the parent dies (Linux prctl PR_SET_PDEATHSIG).
-
-    Only a foreign call here (libc loaded beforehand): code after fork must not take Python locks.
-    """
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
 def serve(rt: Runtime, *, workers: int = 1, scheduler: bool = True) -> int:
     """Serve Heartbeat in production mode until interrupted; returns the exit code.
 
@@ -145,7 +126,7 @@ def serve(rt: Runtime, *, workers: int = 1, scheduler: bool = True) -> int:
     # Reflex's CLI, its backend served by supervised uvicorn workers (heartbeat_app/launch.py).
     command = [sys.executable, "-m", "heartbeat_app.launch", "run", "--env", "prod", "--single-port",
                "--loglevel", "warning"]
-    preexec = _die_with_parent if _LIBC is not None else None  # elsewhere the app's parent watch stops it
+    preexec = parent_death.die_with_parent if parent_death.SUPPORTED else None  # elsewhere the app's parent watch stops it
     child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=preexec)
     supervisor = None
     if rt.db.embedded is not None:

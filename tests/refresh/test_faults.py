@@ -197,10 +197,7 @@ def _ingest_pid_while_reading(world, after_job: int, timeout: float = 60.0) -> i
     deadline = time.monotonic() + timeout
     with psycopg.connect(world.ctx.db.dsn(), autocommit=True) as conn:
         while time.monotonic() < deadline:
-            reading = conn.execute(
-                "SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
-                "AND query ILIKE '%%from%%payment%%' AND query NOT ILIKE '%%pg_catalog%%'", (world.source_name,)
-            ).fetchone()
+            reading = conn.execute(EXTRACT_READING, (world.source_name,)).fetchone()
             sync = conn.execute("SELECT pid FROM heartbeat.source_sync WHERE job_id > %s AND status = 'running'",
                                 (after_job,)).fetchone()
             if reading and sync:
@@ -227,14 +224,17 @@ def _drop(world) -> None:
         conn.execute(f'DROP DATABASE "{world.source_name}" WITH (FORCE)')
 
 
+# The extract's query on the source, running: a fault that must land mid-read waits for it.
+EXTRACT_READING = ("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
+                   "AND query ILIKE '%%from%%payment%%' AND query NOT ILIKE '%%pg_catalog%%'")
+
 _DROPPER = """
 import sys, time, psycopg
-dsn, name = sys.argv[1], sys.argv[2]
+dsn, name, reading = sys.argv[1], sys.argv[2], sys.argv[3]
 deadline = time.monotonic() + 50
 with psycopg.connect(dsn, autocommit=True) as conn:
     while time.monotonic() < deadline:
-        if conn.execute("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND state = 'active' "
-                        "AND query ILIKE '%%from%%payment%%' AND query NOT ILIKE '%%pg_catalog%%'", (name,)).fetchone():
+        if conn.execute(reading, (name,)).fetchone():
             time.sleep(0.1)  # reading
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             sys.exit(0)
@@ -244,7 +244,8 @@ sys.exit("the extract's query never showed in pg_stat_activity")
 
 
 def _drop_while_reading(world) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _DROPPER, world.source.dsn("postgres"), world.source_name],
+    return subprocess.Popen([sys.executable, "-c", _DROPPER, world.source.dsn("postgres"), world.source_name,
+                             EXTRACT_READING],
                             stderr=subprocess.PIPE, text=True)
 
 
