@@ -10,6 +10,8 @@ Plain helpers (scratch databases, data factories, local servers) are in ``tests/
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -98,6 +100,16 @@ def world(server: Database, tmp_path: Path) -> Iterator[World]:
             "HEARTBEAT_DATA_DIR": str(tmp_path / "data"),
         }
         yield World(db, folder, env)
+        _let_refresh_jobs_finish()
+
+
+def _let_refresh_jobs_finish(timeout: float = 60.0) -> None:
+    """A refresh a test started through the API runs on in a thread: dropping its database under it made that
+    thread fail ("database hb_world_… does not exist") in whichever test ran next."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith("refresh-"):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture()

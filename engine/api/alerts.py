@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -17,12 +17,18 @@ router = APIRouter(prefix="/api", dependencies=[Depends(require_reader)])
 
 
 
+def _in_hours(hours: int) -> str:
+    # Request examples must stay valid (a future time within 30 days) whenever the reference is read.
+    at = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class SilenceBody(BaseModel):
     """Silence one metric or every metric with a tag, until a time, for a reason."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"metric_id": "payment_approval_rate_24h", "ends_at": "2026-12-01T18:00:00Z",
-         "reason": "processor maintenance until 18:00"}]})
+        {"metric_id": "payment_approval_rate_24h", "ends_at": _in_hours(3),
+         "reason": "processor maintenance, about three hours"}]})
 
     metric_id: Annotated[MetricIdField | None, Field(
         description="the metric to silence (send this or tag, not both)")] = None
@@ -44,7 +50,7 @@ class AckBody(BaseModel):
     """Who acknowledges, why, and until when reminders stay quiet."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"by": "Dana (payments)", "comment": "processor incident, on it", "until": "2026-12-01T12:00:00Z"}]})
+        {"by": "Dana (payments)", "comment": "processor incident, on it", "until": _in_hours(2)}]})
 
     by: Annotated[str, Field(min_length=1, max_length=200, description="who acknowledges: a name or a team")]
     comment: Annotated[str, Field(max_length=1000, description="what is being done about it (optional)")] = ""

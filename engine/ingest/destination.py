@@ -7,7 +7,8 @@ planner knows nothing of its keys and hashes the whole landed table: aml.aml's
 ones. An ``ANALYZE`` of the staging table (a few milliseconds for a trickle)
 and an SSD's ``random_page_cost`` let it probe the landed table's key index
 instead. dlt offers exactly this hook: statements a merge job runs before it
-merges.
+merges. Only the key columns are analyzed, from a small sample: that is all
+the merge's join reads.
 
 It also loads an empty parquet file as nothing: a ``replace`` table emptied at
 the source leaves dlt a file with a schema and no row group, which dlt 1.31's
@@ -33,11 +34,24 @@ from dlt.destinations.sql_jobs import SqlMergeFollowupJob
 MERGE_RANDOM_PAGE_COST = 1.1
 
 
+# The merge joins on the key only, and a key is unique: a few thousand sampled rows tell the planner as much
+# as the default 30,000 of every column. ANALYZE of aml's 70 k staged checks: 70 ms whole, 1 ms this way.
+MERGE_STATISTICS_TARGET = 10
+
+
+def _analyze(table: Any, sql_client: Any) -> str:
+    staging = sql_client.get_qualified_table_names(table["name"])[1]
+    keys = [sql_client.escape_column_name(name) for name, column in table["columns"].items()
+            if column.get("primary_key") or column.get("merge_key")]
+    return f"ANALYZE {staging} ({', '.join(keys)})" if keys else f"ANALYZE {staging}"
+
+
 class _AnalyzedMerge(SqlMergeFollowupJob):
     @classmethod
     def _gen_table_setup_clauses(cls, table_chain: Sequence[Any], sql_client: Any) -> List[str]:
-        return [f"SET LOCAL random_page_cost = {MERGE_RANDOM_PAGE_COST}"] + [
-            f"ANALYZE {sql_client.get_qualified_table_names(table['name'])[1]}" for table in table_chain
+        return [f"SET LOCAL random_page_cost = {MERGE_RANDOM_PAGE_COST}",
+                f"SET LOCAL default_statistics_target = {MERGE_STATISTICS_TARGET}"] + [
+            _analyze(table, sql_client) for table in table_chain
         ]
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +20,7 @@ from engine.runtime import Runtime
 from tests.support.alerting import make_config, slack_routing_file
 from tests.support.factories import add_value
 from tests.support.receiver import Receiver
-from tests.support.served_api import ServedApi, auth
+from tests.support.served_api import TOKEN, ServedApi, auth
 from tests.support.worlds import World
 
 SECRET = "super-secret-slack-path-0042"
@@ -97,3 +101,32 @@ def test_silence_and_ack_need_the_operator_token_and_name_bad_fields(alerts_api)
     r = http.post(f"/api/alerts/{alert_id}/ack", json=ack, headers=auth())
     assert r.status_code == 200 and r.json()["acked_by"] == "ana"
     assert [a["id"] for a in http.get("/api/alerts").json()["acknowledged"]] == [alert_id]
+
+
+def _documented_silence_command() -> str:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    return next(block for block in blocks if "/api/alerts/silences" in block)
+
+
+def test_the_documented_silence_and_ack_examples_are_accepted_as_written(alerts_api):
+    """docs/api.md's curl and the reference's request examples must work whenever they are read: a fixed end
+    time in them would be refused once its day passed."""
+    db, folder, http = alerts_api.world.db, alerts_api.world.folder, alerts_api.http
+    folder.write("payment_approval_rate_24h", "SELECT 80")
+    folder.sync(db)
+    command = _documented_silence_command().replace("http://localhost:3000", str(http.base_url).rstrip("/"))
+    ran = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "HEARTBEAT_OPERATOR_TOKEN": TOKEN})
+    silence = json.loads(ran.stdout)
+    assert silence["metric_id"] == "payment_approval_rate_24h", ran.stdout
+    assert datetime.fromisoformat(silence["ends_at"]) > datetime.now(timezone.utc) + timedelta(hours=2)
+
+    bodies = http.get("/api/openapi.json").json()["components"]["schemas"]
+    r = http.post("/api/alerts/silences", json=bodies["SilenceBody"]["examples"][0], headers=auth())
+    assert r.status_code == 201, r.text
+    add_value(db, "payment_approval_rate_24h", 80, status="red")
+    evaluate(db.engine(), make_config(slack=alerts_api.slack), link_base="http://hb")
+    alert_id = http.get("/api/alerts").json()["firing"][0]["id"]
+    r = http.post(f"/api/alerts/{alert_id}/ack", json=bodies["AckBody"]["examples"][0], headers=auth())
+    assert r.status_code == 200, r.text
