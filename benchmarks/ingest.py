@@ -811,25 +811,16 @@ def main() -> None:
 
         for _ in range(args.repeat):
             rerun("no_change_cold", None)
-        session = Child()
-        try:
-            for source, schema in POSTGRES_SOURCES:  # warm-up round, not measured
-                ingest(source, schema, session=session)
-            for _ in range(args.repeat):
-                rerun("no_change", session)
-            for _ in range(args.repeat):
-                rerun("plus", session, grow_sources(server, console))
-        finally:
-            session.close()
-        session = Child()
-        try:
-            job("job_warm_up", session)  # the fork server starts, not measured
-            for _ in range(args.repeat):
-                job("job_no_change", session)
-            for _ in range(args.repeat):
-                job("job_plus", session, grow_sources(server, console))
-        finally:
-            session.close()
+        for measure, prefix in ((rerun, ""), (job, "job_")):  # warm, then in a refresh job's process
+            session = Child()
+            try:
+                measure(prefix + "warm_up", session)  # not measured (a job's: the fork server starts)
+                for _ in range(args.repeat):
+                    measure(prefix + "no_change", session)
+                for _ in range(args.repeat):
+                    measure(prefix + "plus", session, grow_sources(server, console))
+            finally:
+                session.close()
         for _ in range(args.repeat):
             rerun("plus_cold", None, grow_sources(server, console))
         no_change_cold, no_change, no_change_job = best("no_change_cold"), best("no_change"), best("job_no_change")

@@ -11,10 +11,8 @@ and the marts must be on their own server.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,8 @@ from tests.conftest import OPERATOR_TOKEN
 from tests.support.databases import scratch_database, second_server
 from tests.support.factories import MetricFolder
 from tests.support.redis_server import MISSING, REDIS_SERVER, RedisServer
-from tests.support.running_app import LOG_DIR, ROOT, free_port
+from tests.support.running_app import LOG_DIR, ROOT, free_port, stop_group
+from tests.support.waiting import wait_for
 
 DEPLOY = ROOT / "docs" / "deploy"
 HONCHO = Path(sys.executable).parent / "honcho"
@@ -66,15 +65,6 @@ class Recipe:
     log: Path
 
 
-def _wait(predicate, timeout: float, every: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(every)
-    return None
-
-
 def _answers(url: str) -> bool:
     try:
         return (httpx.get(f"{url}/api/health", timeout=2).status_code == 200
@@ -106,7 +96,7 @@ def _first_refresh(url: str) -> None:
                          headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
     assert started.status_code == 202, started.text
     job = f"{url}/api/metrics/recompute/{started.json()['job_id']}"
-    finished = _wait(lambda: (body := httpx.get(job, timeout=10).json())["status"] not in ("queued", "running")
+    finished = wait_for(lambda: (body := httpx.get(job, timeout=10).json())["status"] not in ("queued", "running")
                      and body, 180, every=1)
     assert finished, "the first refresh did not finish in 3 minutes"
 
@@ -147,19 +137,13 @@ def recipe(server: Database, tmp_path_factory) -> Iterator[Recipe]:
                                        start_new_session=True)
         recipe = Recipe(f"http://localhost:{port}", process, app, marts_server, log)
         try:
-            if not _wait(lambda: process.poll() is None and _answers(recipe.url), 300):
+            if not wait_for(lambda: process.poll() is None and _answers(recipe.url), 300):
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
                 raise AssertionError(f"the Procfile's web process did not answer on {recipe.url}:\n{tail}")
             _first_refresh(recipe.url)
             yield recipe
         finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
+            stop_group(process, timeout=30)
             redis_server.stop()
 
 
@@ -172,7 +156,7 @@ def test_the_procfile_runs_two_web_workers_and_the_scheduler_apart(recipe: Recip
     seen = {httpx.get(f"{recipe.url}/api/health", timeout=10).json().get("worker_pid") for _ in range(40)}
     assert len(seen) == 2, seen
     # The scheduler process leads, not a web worker, and every schedule is listed with its next run.
-    leader = _wait(lambda: httpx.get(f"{recipe.url}/api/scheduler", timeout=10).json()["leader"], 60)
+    leader = wait_for(lambda: httpx.get(f"{recipe.url}/api/scheduler", timeout=10).json()["leader"], 60)
     assert leader and leader["alive"] and leader["pid"] in schedulers, (leader, processes)
     body = httpx.get(f"{recipe.url}/api/scheduler", timeout=10).json()
     assert {job["id"] for job in body["jobs"]} == {"refresh", "benchmarks", "segments", "audit"}

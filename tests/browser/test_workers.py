@@ -29,7 +29,8 @@ from tests.browser.conftest import screenshot
 from tests.conftest import OPERATOR_TOKEN, TEST_DATA_DIR, app_environ
 from tests.support.databases import scratch_database
 from tests.support.redis_server import MISSING, REDIS_SERVER, RedisServer
-from tests.support.running_app import LOG_DIR, ROOT, RunningApp
+from tests.support.running_app import LOG_DIR, ROOT, RunningApp, stop_group
+from tests.support.waiting import wait_for
 
 INTERVAL = 4  # seconds between a tab's reads: "within two refresh intervals" is 8 s
 EVERY_MINUTE = "* * * * *"
@@ -65,16 +66,6 @@ def _scheduler(env: dict[str, str], name: str) -> subprocess.Popen:
                                 start_new_session=True)
 
 
-def _stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 def _workers(app: RunningApp) -> list[psutil.Process]:
     """uvicorn's worker processes: the children of the Reflex process (the supervisor) `heartbeat serve` started."""
     found = []
@@ -86,15 +77,6 @@ def _workers(app: RunningApp) -> list[psutil.Process]:
             except psutil.Error:
                 pass
     return found
-
-
-def _wait(predicate, timeout: float, every: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(every)
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +117,7 @@ def _fleet(db: Database):
         yield app, db, env, schedulers
     finally:
         for process in schedulers:
-            _stop(process)
+            stop_group(process)
         app.stop()
         redis_server.stop()
         _reset(db)
@@ -148,7 +130,7 @@ def _leader_pid(db: Database) -> int | None:
 
 def test_two_workers_serve_the_port_and_share_state_through_redis(fleet):
     app, *_ = fleet
-    assert _wait(lambda: len(_workers(app)) == 2, 30), [p.cmdline() for p in _workers(app)]
+    assert wait_for(lambda: len(_workers(app)) == 2, 30), [p.cmdline() for p in _workers(app)]
     # /api/health names the worker that answered: over many requests, both answer the one port
     seen = set()
     for _ in range(40):
@@ -170,7 +152,7 @@ def test_a_tab_whose_worker_is_killed_reconnects_to_another_and_keeps_updating(f
         sockets.append(opened)
     try:
         # Both tabs beat as screens, whichever worker serves them.
-        assert _wait(lambda: sum(s["kiosk"] and s["alive"] for s in httpx.get(
+        assert wait_for(lambda: sum(s["kiosk"] and s["alive"] for s in httpx.get(
             f"{app.url}/api/screens", timeout=10).json()["screens"]) >= 2, 4 * INTERVAL)
         value = 97.0
         # Kill each original worker in turn (the supervisor brings it back): whichever worker served a tab, it died.
@@ -187,7 +169,7 @@ def test_a_tab_whose_worker_is_killed_reconnects_to_another_and_keeps_updating(f
                     f"{value:.1f}%", timeout=max(500, int((2 * INTERVAL - (time.monotonic() - changed)) * 1000)))
                 expect(page.locator('[data-metric="uptime_a"]')).to_have_attribute("data-status", "red")
             expect(tabs[0].locator("#connection-lost")).to_have_count(0)
-            assert _wait(lambda: len(_workers(app)) == 2, 30), "the supervisor did not bring the killed worker back"
+            assert wait_for(lambda: len(_workers(app)) == 2, 30), "the supervisor did not bring the killed worker back"
         screenshot(tabs[0], "cockpit-two-workers-after-kills-1920x1080")
         # Every tab's socket was on a worker that died: each reconnected at least once (the page never reloaded).
         assert all(len(opened) >= 2 for opened in sockets), sockets
@@ -203,14 +185,14 @@ def test_a_worker_killed_while_the_supervisor_awaits_its_answer_is_replaced_with
     out: 28.7 s measured, with the fleet one worker short. Replays that race: the worker is stopped, so it
     cannot answer the next ping, then killed."""
     app, *_ = fleet
-    assert _wait(lambda: len(_workers(app)) == 2, 30)
+    assert wait_for(lambda: len(_workers(app)) == 2, 30)
     victim = _workers(app)[0]
     victim.send_signal(signal.SIGSTOP)
     time.sleep(1.5)  # the supervisor pings every 0.5 s: it is now waiting for this worker's answer
     victim.send_signal(signal.SIGKILL)
     killed = time.monotonic()
     victim.wait(timeout=10)  # gone once the supervisor has reaped it
-    assert _wait(lambda: len(_workers(app)) == 2 and victim.pid not in {p.pid for p in _workers(app)}, 10)
+    assert wait_for(lambda: len(_workers(app)) == 2 and victim.pid not in {p.pid for p in _workers(app)}, 10)
     assert time.monotonic() - killed < 5, f"replaced after {time.monotonic() - killed:.1f} s"
 
 
@@ -278,7 +260,7 @@ def test_the_operator_path_works_on_any_worker(fleet, page):
 
 def test_the_api_lists_every_schedule_with_its_next_run_and_the_separate_leader(fleet):
     app, db, _, schedulers = fleet
-    assert _wait(lambda: _leader_pid(db) == schedulers[0].pid, 60)  # a process start under CI load
+    assert wait_for(lambda: _leader_pid(db) == schedulers[0].pid, 60)  # a process start under CI load
     body = httpx.get(f"{app.url}/api/scheduler", timeout=10).json()
     assert {job["id"] for job in body["jobs"]} == {"refresh", "benchmarks", "segments", "audit"}
     assert all(datetime.fromisoformat(job["next_run_at"]) for job in body["jobs"])
@@ -295,7 +277,7 @@ def _minute_runs(db: Database) -> list[datetime]:
 def test_a_killed_scheduler_is_replaced_within_one_lease_and_the_next_run_happens_once(fleet):
     app, db, env, schedulers = fleet
     first = schedulers[0]
-    assert _wait(lambda: _leader_pid(db) == first.pid, 60)  # a process start under CI load
+    assert wait_for(lambda: _leader_pid(db) == first.pid, 60)  # a process start under CI load
     standby = _scheduler(env, "standby")
     schedulers.append(standby)
     time.sleep(3)  # the standby is up and following
@@ -303,11 +285,11 @@ def test_a_killed_scheduler_is_replaced_within_one_lease_and_the_next_run_happen
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
     killed = time.monotonic()
-    assert _wait(lambda: _leader_pid(db) == standby.pid, sched.FOLLOW_SECONDS + 5, every=0.2)
+    assert wait_for(lambda: _leader_pid(db) == standby.pid, sched.FOLLOW_SECONDS + 5, every=0.2)
     assert time.monotonic() - killed <= sched.FOLLOW_SECONDS + 2  # one lease, plus a connection
     # The next minute's run happens, once, under the new leader (and the app's workers never run one).
     before = len(_minute_runs(db))
-    assert _wait(lambda: len(_minute_runs(db)) > before, 75, every=1)
+    assert wait_for(lambda: len(_minute_runs(db)) > before, 75, every=1)
     time.sleep(5)
     runs = _minute_runs(db)
     per_minute = {}

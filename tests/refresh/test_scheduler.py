@@ -16,6 +16,7 @@ from engine.core.db import Database
 from engine.refresh import scheduler as sched
 from engine.refresh.scheduler import ScheduledJob, Scheduler
 from tests.support.databases import scratch_database
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,26 +32,17 @@ def _leader_pid(db: Database) -> int | None:
         return conn.execute(text("SELECT pid FROM heartbeat.scheduler_leader")).scalar()
 
 
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_only_one_of_two_schedulers_leads_and_the_other_takes_over(app_db, monkeypatch):
     monkeypatch.setattr(sched, "FOLLOW_SECONDS", 0.5)
     jobs = [ScheduledJob("tick", "* * * * *", "test", lambda: "ok")]
     first, second = Scheduler(app_db, jobs), Scheduler(app_db, jobs)
     first.start()
-    assert _wait(lambda: first.leading, 10)
+    assert wait_for(lambda: first.leading, 10)
     second.start()
     time.sleep(2)
     assert first.leading and not second.leading
     first.stop()
-    assert _wait(lambda: second.leading, 10)
+    assert wait_for(lambda: second.leading, 10)
     second.stop()
 
 
@@ -76,13 +68,13 @@ def test_leader_uniqueness_across_processes_and_takeover_after_kill(app_db):
     first = _scheduler_process(app_db)
     second = None
     try:
-        assert _wait(lambda: _leader_pid(app_db) == first.pid, 30)
+        assert wait_for(lambda: _leader_pid(app_db) == first.pid, 30)
         second = _scheduler_process(app_db)
         time.sleep(sched.FOLLOW_SECONDS + 3)
         assert _leader_pid(app_db) == first.pid  # the second stands by
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-        assert _wait(lambda: _leader_pid(app_db) == second.pid, sched.FOLLOW_SECONDS * 3 + 10)
+        assert wait_for(lambda: _leader_pid(app_db) == second.pid, sched.FOLLOW_SECONDS * 3 + 10)
         health = sched.status(app_db.engine(), [])
         assert health["leader"]["alive"]
     finally:
@@ -99,7 +91,7 @@ def test_one_leader_among_an_app_and_two_scheduler_processes(app_db):
     app.start()
     processes = []
     try:
-        assert _wait(lambda: app.leading, 15)
+        assert wait_for(lambda: app.leading, 15)
         processes = [_scheduler_process(app_db), _scheduler_process(app_db)]
         deadline = time.monotonic() + sched.FOLLOW_SECONDS + 3  # every standby has tried at least once
         while time.monotonic() < deadline:
@@ -108,7 +100,7 @@ def test_one_leader_among_an_app_and_two_scheduler_processes(app_db):
         app.stop()
         stopped = time.monotonic()
         pids = {p.pid for p in processes}
-        assert _wait(lambda: _leader_pid(app_db) in pids, sched.FOLLOW_SECONDS + 5)
+        assert wait_for(lambda: _leader_pid(app_db) in pids, sched.FOLLOW_SECONDS + 5)
         assert time.monotonic() - stopped <= sched.FOLLOW_SECONDS + 2
         leader = _leader_pid(app_db)
         time.sleep(sched.FOLLOW_SECONDS + 2)
