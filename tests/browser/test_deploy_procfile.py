@@ -166,7 +166,7 @@ def test_the_procfile_runs_two_web_workers_and_the_scheduler_apart(recipe: Recip
 def test_metric_sql_reads_the_marts_on_their_own_server(recipe: Recipe):
     body = httpx.get(f"{recipe.url}/api/metrics/{METRIC}", timeout=10).json()
     assert body["value"] == 97.5, body
-    # ... as the read-only role, which start-up made on that server.
+    # ... as the read-only role, which Heartbeat made on that server when it first computed.
     assert _role_exists(_dsn(recipe.marts_server))
 
 
