@@ -33,7 +33,7 @@ prints one table per measurement:
 The box is shared, so every measurement waits for autovacuum to finish and
 for a checkpoint first, full loads and COPYs alternate, and each figure is the
 best of ``--repeat`` runs (all runs are in the JSON file written at the end).
-Every load runs in a fresh child process (this script with ``--child``); its
+Every load runs in a fresh child process (``benchmarks/_support/ingest_tasks.py``); its
 peak RSS is its own VmHWM, not ``ru_maxrss``, which Linux carries over
 ``execve`` from the parent. The marts databases and dlt folders of the run
 are dropped at the end (``--keep`` keeps the last); the source databases
@@ -45,16 +45,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -62,510 +57,28 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PREFIX = "hbbench_"
+from benchmarks._support.ingest_sources import (  # noqa: E402
+    PAYMENT_COPIES,
+    POSTGRES_SOURCES,
+    PREFIX,
+    count_rows,
+    ensure_payment_copies,
+    grow_sources,
+    landed_columns,
+    machine,
+    marts_sizes,
+    settle,
+)
+from benchmarks._support.ingest_tasks import Child, run_child  # noqa: E402
+
 APP_DATABASE = PREFIX + "app"
-POSTGRES_SOURCES = (("webbank", "core"), ("aml", "aml"), ("card_management", "cards"))
-# Memory flatness: payment alone, as its own source, at 1x and 3x rows.
-PAYMENT_COPIES = {"payment1x": 1, "payment3x": 3}
 COPY_SCHEMA = "hbbench_copy"
-GROWTH = 0.01  # the "+1 %" re-run
-STEP_HOURS = 6  # live mode advances in steps of this many hours until GROWTH is reached
-LATE_CORRECTIONS = 1000  # 1 row in 1000 of the big changing tables gets a late update
 TARGET_RATIO = 0.6  # each source (issue #17), on the load path: index builds deferred
 TARGET_RATIO_ALL = 0.8  # all sources together (issue #17)
 TARGET_NO_CHANGE = 0.05  # issue #17 (issue #3 asked for 0.10)
 TARGET_PLUS = 0.10  # the +1 % re-run (issue #17)
 TARGET_RSS_MB = 500
 TARGET_FLAT = 1.2  # peak RSS at 3x rows / at 1x rows
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process since it started (VmHWM).
-
-    Not ``ru_maxrss``: Linux keeps that across ``execve``, so a child started
-    by a 150 MB parent would never report less than 150 MB.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: KiB as well
-
-
-def _cpu_s() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
-# --------------------------------------------------------------------------- child processes
-
-
-_CONTEXTS: dict[tuple[str, ...], Any] = {}
-
-
-def _context(task: dict[str, Any]) -> Any:
-    """The task's IngestContext; a long-lived child (a session) keeps it across tasks, as the app does."""
-    from sqlalchemy.engine import make_url
-
-    from engine.core.db import Database
-    from engine.ingest import IngestContext
-
-    key = (task["app_url"], task["marts"], task["pipelines_dir"], task["prefix"])
-    if key not in _CONTEXTS:
-        _CONTEXTS[key] = IngestContext(db=Database(make_url(task["app_url"])), marts_database=task["marts"],
-                                       pipelines_dir=Path(task["pipelines_dir"]), source_database_prefix=task["prefix"])
-    return _CONTEXTS[key]
-
-
-def _child_ingest(task: dict[str, Any]) -> dict[str, Any]:
-    started = time.perf_counter()
-    from engine.ingest import DeferredIndexes, run_one
-    from engine.sources import SourceSpec, get_source
-
-    imported_s = time.perf_counter() - started
-    ctx = _context(task)
-    if task.get("custom"):
-        spec = SourceSpec(task["source"], "postgres", (task["schema"],), "benchmark copy of webbank.core.payment")
-    else:
-        spec = get_source(task["source"])
-    phases: dict[str, float] = {}
-
-    def progress(event: Any) -> None:
-        phases.setdefault(event.phase, time.perf_counter())
-
-    rss_idle = _rss_mb()
-    cpu = _cpu_s()
-    began = time.perf_counter()
-    if task.get("defer_indexes"):
-        # As `heartbeat ingest` and the refresh job land: index builds queued off the load path, joined after.
-        with DeferredIndexes() as deferred:
-            outcome = run_one(spec, task["schema"], ctx, on_progress=progress, deferred=deferred)
-            load_path_end = time.perf_counter()
-    else:
-        outcome = run_one(spec, task["schema"], ctx, on_progress=progress)
-        load_path_end = time.perf_counter()
-    ended = time.perf_counter()
-    cpu = _cpu_s() - cpu
-    steps = ["extract", "normalize", "load", "indexes", "done"]
-    return {
-        "status": outcome.status,
-        "error": outcome.error,
-        "seconds": ended - began,
-        # extract + normalize + load: the dlt pipeline without the post-ingest indexes
-        "pipeline_s": phases.get("indexes", ended) - phases.get("extract", began),
-        # until run_one returned: with deferred indexes, everything but the index builds
-        "load_path_s": load_path_end - began,
-        "index_wait_s": ended - load_path_end,
-        "phases": {a: round(phases[b] - phases[a], 2) for a, b in zip(steps, steps[1:]) if a in phases and b in phases},
-        "cpu_s": cpu,
-        "rows": outcome.rows_total,
-        "tables": outcome.tables,
-        "rss_mb": _rss_mb(),
-        "rss_idle_mb": rss_idle,
-        "import_s": imported_s,
-    }
-
-
-def _child_ingest_job(task: dict[str, Any]) -> dict[str, Any]:
-    """Every Postgres source as a refresh job lands them: one after the other in one process forked for the
-    job from the warm fork server (``engine.ingest.isolated``). A source's time runs from the previous
-    source's outcome (for the first, from the fork) to its own, so the sources' times add up to the job."""
-    from engine.ingest.isolated import ingest_cpu_seconds, run_isolated
-
-    ctx = _context(task)
-    cpu = ingest_cpu_seconds()
-    began = last = time.perf_counter()
-    sources: dict[str, dict[str, Any]] = {}
-    for landing in run_isolated(ctx, [tuple(pair) for pair in task["pairs"]]):
-        if landing.outcome is None:
-            continue
-        now, outcome = time.perf_counter(), landing.outcome
-        sources[outcome.source] = {"status": outcome.status, "error": outcome.error, "seconds": now - last,
-                                   "run_one_s": outcome.duration_ms / 1000, "rows": outcome.rows_total,
-                                   "tables": outcome.tables}
-        last = now
-    return {"status": "succeeded", "error": None, "seconds": time.perf_counter() - began,
-            "cpu_s": ingest_cpu_seconds() - cpu, "sources": sources}
-
-
-def _child_copy(task: dict[str, Any]) -> dict[str, Any]:
-    import psycopg
-    from psycopg import sql
-
-    scratch = task["scratch_schema"]
-    rows = 0
-    with psycopg.connect(task["source_dsn"]) as src, psycopg.connect(task["marts_dsn"]) as dst:
-        dst.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(scratch)))
-        dst.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(scratch)))
-        for table, columns in task["tables"]:
-            dst.execute(
-                sql.SQL("CREATE TABLE {} ({})").format(
-                    sql.Identifier(scratch, table),
-                    sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns),
-                )
-            )
-        dst.commit()
-        rss_idle = _rss_mb()
-        began = time.perf_counter()
-        for table, columns in task["tables"]:
-            names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
-            out_sql = sql.SQL("COPY {} ({}) TO STDOUT (FORMAT BINARY)").format(
-                sql.Identifier(task["schema"], table), names
-            )
-            in_sql = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(scratch, table), names)
-            with src.cursor() as read, dst.cursor() as write:
-                with read.copy(out_sql) as source, write.copy(in_sql) as target:
-                    for chunk in source:
-                        target.write(chunk)
-                rows += write.rowcount
-            dst.commit()
-        seconds = time.perf_counter() - began
-        dst.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(scratch)))
-        dst.commit()
-    return {"rows": rows, "seconds": seconds, "rss_mb": _rss_mb(), "rss_idle_mb": rss_idle}
-
-
-def _child_ingest_all(task: dict[str, Any]) -> dict[str, Any]:
-    """Every Postgres source in one ``run_many``, as ``heartbeat ingest`` lands them: a source's index
-    builds overlap the next source's load; the time includes waiting for the last builds."""
-    from sqlalchemy.engine import make_url
-
-    from engine.core.db import Database
-    from engine.ingest import IngestContext, run_many
-    from engine.sources import get_source
-
-    ctx = IngestContext(db=Database(make_url(task["app_url"])), marts_database=task["marts"],
-                        pipelines_dir=Path(task["pipelines_dir"]), source_database_prefix=task["prefix"])
-    pairs = [(get_source(source), schema) for source, schema in task["pairs"]]
-    cpu = _cpu_s()
-    began = time.perf_counter()
-    returned: dict[str, float] = {}
-    rows = 0
-    for outcome in run_many(pairs, ctx):
-        if outcome.status != "succeeded":
-            return {"status": outcome.status, "error": outcome.error}
-        returned[outcome.source] = time.perf_counter() - began
-        rows += outcome.rows_total
-    ended = time.perf_counter()
-    return {"status": "succeeded", "error": None, "seconds": ended - began, "returned_s": returned, "rows": rows,
-            "cpu_s": _cpu_s() - cpu, "rss_mb": _rss_mb()}
-
-
-def child_main() -> None:
-    """Run tasks, one JSON line each on stdin, answering each with a RESULT line on stdout."""
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    for line in sys.stdin:
-        if line.strip():
-            task = json.loads(line)
-            result = {"ingest": _child_ingest, "ingest_all": _child_ingest_all, "ingest_job": _child_ingest_job,
-                      "copy": _child_copy}[task["kind"]](task)
-            print("RESULT " + json.dumps(result, default=str), flush=True)
-
-
-class Child:
-    """A child interpreter running tasks; tasks travel on stdin (they hold DSNs), never on the command line."""
-
-    def __init__(self) -> None:
-        # stderr goes to a file: a chatty child must never block on a full pipe.
-        self.stderr = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=str(ROOT),
-            env=dict(os.environ, RUNTIME__DLTHUB_TELEMETRY="false"),
-        )
-
-    def run(self, task: dict[str, Any]) -> dict[str, Any]:
-        began = time.perf_counter()
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(task) + "\n")
-        self.process.stdin.flush()
-        for line in self.process.stdout:
-            if line.startswith("RESULT "):
-                result = json.loads(line[len("RESULT "):])
-                result["process_s"] = time.perf_counter() - began
-                result["load_avg_1m"] = os.getloadavg()[0]  # other work on the box during the measurement
-                return result
-        self.process.wait()
-        self.stderr.seek(0)
-        stderr = self.stderr.read()
-        raise SystemExit(f"benchmark child failed ({task['kind']} {task.get('source', '')}):\n{stderr[-4000:]}")
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        self.process.wait(timeout=60)
-        self.stderr.close()
-        if self.process.stdout:
-            self.process.stdout.close()
-
-
-def run_child(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one task in a fresh interpreter (its peak RSS is then this task's alone)."""
-    child = Child()
-    try:
-        return child.run(task)
-    finally:
-        child.close()
-
-
-# --------------------------------------------------------------------------- helpers on the server
-
-
-def machine(server: Any) -> dict[str, str]:
-    import connectorx
-    import dlt
-    import psycopg
-    import pyarrow
-
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor() or "unknown",
-    )
-    ram_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    with server.admin() as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
-        settings = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in ("shared_buffers", "max_wal_size")}
-    try:
-        from importlib.metadata import version
-
-        adbc = version("adbc-driver-postgresql")
-    except Exception:  # pragma: no cover - only for the banner
-        adbc = "?"
-    load1, load5, _ = os.getloadavg()
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                                capture_output=True, text=True, timeout=10).stdout.strip() or "?"
-    except OSError:
-        commit = "?"
-    return {
-        "heartbeat": f"commit {commit}",
-        "cpu": f"{os.cpu_count()} cores ({cpu})",
-        "ram": f"{ram_gb:.1f} GB",
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "postgresql": f"{pg} (embedded pgserver, unix socket; shared_buffers {settings.get('shared_buffers')}, "
-                      f"max_wal_size {settings.get('max_wal_size')})",
-        "dlt": dlt.__version__,
-        "libraries": f"connectorx {getattr(connectorx, '__version__', '?')}, pyarrow {pyarrow.__version__}, "
-                     f"adbc-driver-postgresql {adbc}, psycopg {psycopg.__version__}",
-        "load average": f"{load1:.2f} (1 min), {load5:.2f} (5 min) at start",
-    }
-
-
-def settle(server: Any, timeout_s: float = 120) -> None:
-    """Let the previous measurement's after-effects finish before the next one starts.
-
-    Autovacuum works through freshly loaded tables for a while, and dirty
-    pages wait for a checkpoint: either would be billed to whatever runs next.
-    """
-    deadline = time.monotonic() + timeout_s
-    with server.admin() as conn:
-        while time.monotonic() < deadline:
-            busy = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
-                "AND datname LIKE %s", (PREFIX.replace("_", "\\_") + "%",),
-            ).fetchone()[0]
-            if not busy:
-                break
-            time.sleep(1)
-        conn.execute("CHECKPOINT")
-
-
-def landed_columns(server: Any, source: str, schema: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Tables of a source schema with the columns ingest lands (registry skips and PII drops applied)."""
-    import psycopg
-
-    from engine import sources as registry
-
-    skipped = registry.SKIP_TABLES.get(f"{source}.{schema}", frozenset())
-    with psycopg.connect(server.dsn(PREFIX + source)) as conn:
-        rows = conn.execute(
-            """
-            SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
-            ORDER BY c.relname, a.attnum
-            """,
-            (schema,),
-        ).fetchall()
-    tables: dict[str, list[tuple[str, str]]] = {}
-    for table, column, type_ in rows:
-        if table in skipped:
-            continue
-        if column in registry.COLUMN_DROP.get(registry.table_key(source, schema, table), frozenset()):
-            continue
-        tables.setdefault(table, []).append((column, type_))
-    return sorted(tables.items())
-
-
-def marts_sizes(server: Any, marts: str) -> dict[str, int]:
-    """Bytes of the marts database, of its landed schemas and of dlt's *_staging schemas; rows still staged."""
-    import psycopg
-
-    with psycopg.connect(server.dsn(marts)) as conn:
-        by_schema = conn.execute(
-            "SELECT n.nspname, sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT LIKE 'pg\\_%' "
-            "AND n.nspname <> 'information_schema' GROUP BY 1").fetchall()
-        staged = 0
-        for schema, table in conn.execute(
-                "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema LIKE '%\\_staging' "
-                "AND table_name NOT LIKE '\\_dlt%'").fetchall():
-            staged += conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-        database = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-    staging = sum(size for schema, size in by_schema if schema.endswith("_staging"))
-    landed = sum(size for schema, size in by_schema if not schema.endswith("_staging"))
-    return {"database": database, "landed": landed, "staging": staging, "staged_rows": staged}
-
-
-def count_rows(server: Any, database: str, schema: str, tables: list[str]) -> dict[str, int]:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(server.dsn(database)) as conn:
-        return {
-            t: int(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, t))).fetchone()[0])
-            for t in tables
-        }
-
-
-def ensure_payment_copies(server: Any, console: Any) -> dict[str, int]:
-    """Databases hbbench_payment1x / _payment3x: core.payment alone, 1x and 3x the webbank rows.
-
-    Made from one snapshot of hbbench_webbank, reused while it is the same demo build.
-    """
-    import psycopg
-    from psycopg import sql
-
-    from engine.demo import read_meta
-
-    build_id = read_meta(server, PREFIX + "webbank")["build_id"]
-    columns = dict(landed_columns(server, "webbank", "core"))["payment"]
-    wanted = {name: f"heartbeat ingest benchmark: webbank core.payment x{k} of demo build {build_id}"
-              for name, k in PAYMENT_COPIES.items()}
-    with server.admin() as admin:
-        found = dict(admin.execute(
-            "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = ANY(%s)",
-            ([PREFIX + name for name in PAYMENT_COPIES],),
-        ).fetchall())
-    counts: dict[str, int] = {}
-    for name, factor in PAYMENT_COPIES.items():
-        database = PREFIX + name
-        if found.get(database) == wanted[name]:
-            counts[name] = count_rows(server, database, "core", ["payment"])["payment"]
-            continue
-        began = time.perf_counter()
-        server.drop_database(database)
-        server.ensure_database(database)
-        names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in columns)
-        with psycopg.connect(server.dsn(PREFIX + "webbank")) as src, psycopg.connect(server.dsn(database)) as dst:
-            dst.execute("CREATE SCHEMA core")
-            dst.execute(sql.SQL("CREATE TABLE core.payment ({})").format(
-                sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in columns)))
-            top = int(src.execute("SELECT max(id) FROM core.payment").fetchone()[0])
-            for k in range(factor):
-                query = sql.SQL("COPY (SELECT {} FROM core.payment) TO STDOUT (FORMAT BINARY)").format(
-                    sql.SQL(", ").join(
-                        sql.SQL("id + {}::bigint").format(sql.Literal(k * top)) if c == "id" else sql.Identifier(c)
-                        for c, _ in columns
-                    )
-                )
-                with src.cursor().copy(query) as out, dst.cursor().copy(
-                    sql.SQL("COPY core.payment ({}) FROM STDIN (FORMAT BINARY)").format(names)
-                ) as into:
-                    for chunk in out:
-                        into.write(chunk)
-            dst.execute("ALTER TABLE core.payment ADD PRIMARY KEY (id)")
-            dst.execute("CREATE INDEX ON core.payment (update_time)")
-            dst.execute("ANALYZE core.payment")
-            dst.commit()
-        with server.admin() as admin:
-            admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(
-                sql.Identifier(database), sql.Literal(wanted[name])))
-        counts[name] = count_rows(server, database, "core", ["payment"])["payment"]
-        console.print(f"  made {database}: {counts[name]:,} payments in {time.perf_counter() - began:.1f} s")
-    return counts
-
-
-def grow_sources(server: Any, console: Any) -> dict[str, dict[str, int]]:
-    """The "+1 %": new rows and updates in every source; returns new and updated rows per source.
-
-    Live mode (the demo's own appender) advances the clock until ~1 % new
-    payments arrived (AML checks grow alike; rows move on, e.g. payments get
-    final). The card transaction feed is planted dead, so 1 % card
-    transactions are added directly. One old row in ``LATE_CORRECTIONS`` of
-    the big changing tables gets a late correction (a fresh update_time).
-    """
-    import psycopg
-
-    from engine.demo import append_live, read_meta
-
-    metas = {source: read_meta(server, PREFIX + source) for source, _ in POSTGRES_SOURCES}
-    before_until = max(meta["live_until"] for meta in metas.values())
-    before: dict[str, dict[str, tuple[int, int]]] = {}
-    for source, schema in POSTGRES_SOURCES:
-        with psycopg.connect(server.dsn(PREFIX + source)) as conn:
-            tables = [t for t, _ in landed_columns(server, source, schema)]
-            before[source] = {
-                t: tuple(conn.execute(f'SELECT count(*), coalesce(max(id), 0) FROM {schema}."{t}"').fetchone())
-                for t in tables
-            }
-    payments = before["webbank"]["payment"][0]
-    until, added = before_until, 0
-    while added < GROWTH * payments:
-        until += timedelta(hours=STEP_HOURS)
-        report = append_live(server, now=until, prefix=PREFIX)
-        added += report.new_rows.get((PREFIX + "webbank", "core.payment"), 0)
-    # A live tick stamps all its changes with its time, and ingest re-reads the
-    # last 60 s of each cursor (lag): two minute-long ticks after the big one
-    # leave the sources as a running live mode would, so the next benchmark's
-    # no-change run re-reads a minute of changes, not the last six hours.
-    for minutes in (2, 4):
-        append_live(server, now=until + timedelta(minutes=minutes), prefix=PREFIX)
-    with psycopg.connect(server.dsn(PREFIX + "card_management")) as conn:
-        n = round(GROWTH * before["card_management"]["card_transaction"][0])
-        conn.execute(
-            """
-            INSERT INTO cards.card_transaction (card_id, amount, currency, mcc, state, created_at, update_time)
-            SELECT card_id, amount, currency, mcc, state, t, t
-            FROM (SELECT *, %(until)s - (id %% %(spread)s) * interval '1 second' AS t
-                  FROM cards.card_transaction ORDER BY id DESC LIMIT %(n)s) AS newest
-            """,
-            {"until": until, "n": n, "spread": STEP_HOURS * 3600},
-        )
-        conn.commit()
-    corrections = {"webbank": ("core", ("payment", "entry")), "aml": ("aml", ("aml_retrospective",)),
-                   "card_management": ("cards", ("card_transaction",))}
-    for source, (schema, tables) in corrections.items():
-        with psycopg.connect(server.dsn(PREFIX + source)) as conn:
-            for table in tables:
-                top = before[source][table][1]
-                conn.execute(
-                    f"UPDATE {schema}.{table} SET update_time = %s - (id %% %s) * interval '1 second'"
-                    " WHERE id <= %s AND id %% %s = 7",
-                    (until, STEP_HOURS * 3600, top, LATE_CORRECTIONS),
-                )
-            conn.commit()
-    changes: dict[str, dict[str, int]] = {}
-    for source, schema in POSTGRES_SOURCES:
-        new = updated = 0
-        with psycopg.connect(server.dsn(PREFIX + source)) as conn:
-            for table, (count, top) in before[source].items():
-                now_count = int(conn.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0])
-                new += now_count - count
-                has_cursor = conn.execute(
-                    "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                    "AND column_name = 'update_time'", (schema, table)).fetchone()
-                if has_cursor:
-                    updated += int(conn.execute(
-                        f'SELECT count(*) FROM {schema}."{table}" WHERE id <= %s AND update_time > %s',
-                        (top, before_until)).fetchone()[0])
-        total = sum(count for count, _ in before[source].values())
-        changes[source] = {"new": new, "updated": updated, "rows_before": total}
-    console.print(f"  live mode advanced the sources {until - before_until} "
-                  f"({added:,} new payments, {added / payments:.2%})")
-    return changes
 
 
 # --------------------------------------------------------------------------- the benchmark
@@ -579,11 +92,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of each measurement; the best is kept (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the marts database and dlt folder of the run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child_main()
-        return
 
     import logging
     import warnings
@@ -848,8 +357,8 @@ def main() -> None:
         table.caption = ("Rows re-read: the 60 s cursor lag re-reads the newest changes of each table. "
                          "Rows check: every landed table has the source's row count after each +1 % run.")
         console.print(table)
-        results["no_change"], results["no_change_cold"], results["no_change_job"] = no_change, no_change_cold, no_change_job
-        results["plus_1pct"], results["plus_1pct_cold"], results["plus_1pct_job"] = plus, plus_cold, plus_job
+        results.update(no_change=no_change, no_change_cold=no_change_cold, no_change_job=no_change_job,
+                       plus_1pct=plus, plus_1pct_cold=plus_cold, plus_1pct_job=plus_job)
 
         # 3b. Disk: the marts and dlt's staging schemas after the full loads and every re-run ---------
         sizes = marts_sizes(server, marts)
@@ -895,7 +404,8 @@ def main() -> None:
                         f"{together['ratio']:.3f}", verdict(all_ratio_load_path >= TARGET_RATIO_ALL))
         summary.add_row("  each source with its indexes built inline (no target)",
                         ", ".join(f"{s} {copy[s]['ratio']:.3f}" for s, _ in POSTGRES_SOURCES), "-")
-        summary.add_row(f"no-change re-run ≤ {TARGET_NO_CHANGE:.0%} of full (each source; in a refresh job's process)",
+        summary.add_row(f"no-change re-run ≤ {TARGET_NO_CHANGE:.0%} of full (each source; in a refresh job's "
+                        "process)",
                         ", ".join(f"{s} {no_change_job[s]['fraction']:.1%}" for s, _ in POSTGRES_SOURCES),
                         verdict(worst_nc <= TARGET_NO_CHANGE))
         worst_nc_cold = max(n["fraction"] for n in no_change_cold.values())

@@ -1,1 +1,2 @@
-"""Ground floor: settings, errors, database, logs, formatting, durations, version, children that die with their parent (parent_death). Imports nothing else in engine."""
+"""Ground floor: settings, errors, database, logs, formatting, durations, version, and children that die
+with their parent (parent_death). Imports nothing else in engine."""

@@ -126,7 +126,8 @@ def serve(rt: Runtime, *, workers: int = 1, scheduler: bool = True) -> int:
     # Reflex's CLI, its backend served by supervised uvicorn workers (heartbeat_app/launch.py).
     command = [sys.executable, "-m", "heartbeat_app.launch", "run", "--env", "prod", "--single-port",
                "--loglevel", "warning"]
-    preexec = parent_death.die_with_parent if parent_death.SUPPORTED else None  # elsewhere the app's parent watch stops it
+    # Elsewhere the app's own parent watch stops it.
+    preexec = parent_death.die_with_parent if parent_death.SUPPORTED else None
     child = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=preexec)
     supervisor = None
     if rt.db.embedded is not None:

@@ -8,7 +8,6 @@ app both are safe: a claimed row is leased, so another dispatcher skips it.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from engine.alerts import outbox
 from engine.alerts.outbox import Dispatcher
 from tests.support.alerting import make_config
 from tests.support.factories import outbox_rows
+from tests.support.running_app import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT = str(Path(sys.executable).parent / "heartbeat")
@@ -94,9 +94,7 @@ def test_heartbeat_scheduler_runs_a_dispatcher(refresh_env, receivers, tmp_path)
             time.sleep(0.1)
         assert outbox_rows(ctx.db)[0]["status"] == "sent"
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+        stop_group(process, timeout=30)
 
 
 def test_two_dispatchers_on_one_outbox_send_each_row_once(alert_db, receivers):

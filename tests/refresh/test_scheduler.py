@@ -16,6 +16,7 @@ from engine.core.db import Database
 from engine.refresh import scheduler as sched
 from engine.refresh.scheduler import ScheduledJob, Scheduler
 from tests.support.databases import scratch_database
+from tests.support.running_app import stop_group
 from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,9 +80,7 @@ def test_leader_uniqueness_across_processes_and_takeover_after_kill(app_db):
         assert health["leader"]["alive"]
     finally:
         for process in (first, second):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
+            stop_group(process)
 
 
 def test_one_leader_among_an_app_and_two_scheduler_processes(app_db):
@@ -108,6 +107,4 @@ def test_one_leader_among_an_app_and_two_scheduler_processes(app_db):
     finally:
         app.stop()
         for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=20)
+            stop_group(process)
