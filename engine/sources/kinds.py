@@ -88,6 +88,18 @@ def _read_arguments(reflected: Table, first_load: bool, url: URL) -> dict[str, A
     return arguments
 
 
+def _write_disposition(policy: catalog.TablePolicy, table_key: list[str]) -> Any:
+    """A merge into a table keyed by (a subset of) the merge key skips dlt's de-duplicating sort.
+
+    One query of a table yields each of its keys once, so the merge's
+    ``ROW_NUMBER() OVER (PARTITION BY key)`` pass over the staged rows has
+    nothing to remove; for aml's 70 k staged checks it was a sort spilled to disk.
+    """
+    if policy.disposition == "merge" and table_key and set(table_key) <= set(policy.primary_key):
+        return {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+    return policy.disposition
+
+
 def _postgres(
     spec: catalog.SourceSpec, schema: str, location: Location, landed: frozenset[str]
 ) -> tuple[list[Any], dict[str, catalog.TablePolicy]]:
@@ -123,7 +135,7 @@ def _postgres(
             backend_kwargs=_read_arguments(reflected, table not in landed, location.url),
             chunk_size=BATCH_ROWS,
             incremental=incremental,
-            write_disposition=policy.disposition,
+            write_disposition=_write_disposition(policy, primary_key),
             primary_key=list(policy.primary_key) or None,
             excluded_columns=dropped or None,
             reflection_level="minimal",
