@@ -40,7 +40,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from benchmarks._support.tv_tab import open_tv_tab, tab_metrics  # noqa: E402
 from tests.support.running_app import free_port  # noqa: E402
 
 console = Console()
@@ -183,10 +183,7 @@ def main() -> int:
     samples: list[dict[str, float]] = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Performance.enable")
+            browser, page, cdp = open_tv_tab(playwright)
             page.goto(app.url + "/?kiosk=1")
             page.locator(".metric-tile").first.wait_for(state="visible", timeout=60_000)
             thread = threading.Thread(target=refresher, args=(app.url, stop, args.interval, counts), daemon=True)
@@ -194,11 +191,9 @@ def main() -> int:
             t0 = time.monotonic()
             end = t0 + args.minutes * 60
             while True:
-                cdp.send("HeapProfiler.collectGarbage")
-                perf = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
                 rss, child = app.rss_mb()
-                sample = {"minute": (time.monotonic() - t0) / 60, "heap_mb": perf["JSHeapUsedSize"] / 2**20,
-                          "nodes": perf["Nodes"], "rss_mb": rss, "child_mb": child, "connections": open_connections(dsn)}
+                sample = {"minute": (time.monotonic() - t0) / 60, **tab_metrics(cdp),
+                          "rss_mb": rss, "child_mb": child, "connections": open_connections(dsn)}
                 samples.append(sample)
                 console.print(f"  {sample['minute']:6.1f} min  heap {sample['heap_mb']:6.1f} MB  "
                               f"DOM {sample['nodes']:6.0f}  RSS {sample['rss_mb']:7.1f} MB  "

@@ -23,17 +23,12 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from benchmarks._support.tv_tab import open_tv_tab, tab_metrics  # noqa: E402
+from tests.browser.conftest import CHROMIUM  # noqa: E402
 from tests.support.running_app import RunningApp  # noqa: E402
 
 console = Console()
 WARM_UP = 50
-
-
-def metrics(cdp) -> dict[str, float]:
-    cdp.send("HeapProfiler.collectGarbage")
-    values = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    return {"heap_mb": values["JSHeapUsedSize"] / 2**20, "nodes": values["Nodes"]}
 
 
 def main() -> int:
@@ -52,10 +47,7 @@ def main() -> int:
     frames: list[int] = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Performance.enable")
+            browser, page, cdp = open_tv_tab(playwright)
             cdp.send("Network.enable")
             cdp.on("Network.webSocketFrameReceived",
                    lambda event: frames.append(len(event["response"]["payloadData"].encode())))
@@ -65,12 +57,12 @@ def main() -> int:
             first_render = time.perf_counter() - began
             while len(frames) < WARM_UP:
                 page.wait_for_timeout(200)
-            start = metrics(cdp)
+            start = tab_metrics(cdp)
             start_frames, start_bytes = len(frames), sum(frames)
             deadline = time.monotonic() + args.refreshes * args.interval * 3 + 60
             while len(frames) - start_frames < args.refreshes and time.monotonic() < deadline:
                 page.wait_for_timeout(1000)
-            end = metrics(cdp)
+            end = tab_metrics(cdp)
             refreshes = len(frames) - start_frames
             per_refresh = (sum(frames) - start_bytes) / max(refreshes, 1)
             tiles = page.locator(".metric-tile").count()
