@@ -166,14 +166,10 @@ def _child_copy(task: dict[str, Any]) -> dict[str, Any]:
 def _child_ingest_all(task: dict[str, Any]) -> dict[str, Any]:
     """Every Postgres source in one ``run_many``, as ``heartbeat ingest`` lands them: a source's index
     builds overlap the next source's load; the time includes waiting for the last builds."""
-    from sqlalchemy.engine import make_url
-
-    from engine.core.db import Database
-    from engine.ingest import IngestContext, run_many
+    from engine.ingest import run_many
     from engine.sources import get_source
 
-    ctx = IngestContext(db=Database(make_url(task["app_url"])), marts_database=task["marts"],
-                        pipelines_dir=Path(task["pipelines_dir"]), source_database_prefix=task["prefix"])
+    ctx = _context(task)
     pairs = [(get_source(source), schema) for source, schema in task["pairs"]]
     cpu = _cpu_s()
     began = time.perf_counter()
@@ -191,7 +187,6 @@ def _child_ingest_all(task: dict[str, Any]) -> dict[str, Any]:
 
 def child_main() -> None:
     """Run tasks, one JSON line each on stdin, answering each with a RESULT line on stdout."""
-    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     for line in sys.stdin:
         if line.strip():
             task = json.loads(line)

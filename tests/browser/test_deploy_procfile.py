@@ -30,7 +30,7 @@ from tests.conftest import OPERATOR_TOKEN
 from tests.support.databases import scratch_database, second_server
 from tests.support.factories import MetricFolder
 from tests.support.redis_server import MISSING, REDIS_SERVER, RedisServer
-from tests.support.running_app import LOG_DIR, ROOT, free_port, stop_group
+from tests.support.running_app import LOG_DIR, ROOT, answers, free_port, log_tail, stop_group
 from tests.support.waiting import wait_for
 
 DEPLOY = ROOT / "docs" / "deploy"
@@ -63,14 +63,6 @@ class Recipe:
     app: Database
     marts_server: Database
     log: Path
-
-
-def _answers(url: str) -> bool:
-    try:
-        return (httpx.get(f"{url}/api/health", timeout=2).status_code == 200
-                and httpx.get(url + "/", timeout=5).status_code == 200)
-    except httpx.HTTPError:
-        return False
 
 
 def _processes(recipe: Recipe) -> dict[int, list[str]]:
@@ -137,9 +129,8 @@ def recipe(server: Database, tmp_path_factory) -> Iterator[Recipe]:
                                        start_new_session=True)
         recipe = Recipe(f"http://localhost:{port}", process, app, marts_server, log)
         try:
-            if not wait_for(lambda: process.poll() is None and _answers(recipe.url), 300):
-                tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
-                raise AssertionError(f"the Procfile's web process did not answer on {recipe.url}:\n{tail}")
+            if not wait_for(lambda: process.poll() is None and answers(recipe.url), 300):
+                raise AssertionError(f"the Procfile's web process did not answer on {recipe.url}:\n{log_tail(log)}")
             _first_refresh(recipe.url)
             yield recipe
         finally:

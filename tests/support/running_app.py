@@ -55,21 +55,29 @@ class RunningApp:
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"heartbeat serve exited early; see {self.log_path}:\n{self.tail()}")
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=2).status_code == 200:
-                    # The API answers before the frontend bundle is served; wait for the page too.
-                    if httpx.get(self.url + "/", headers=headers, timeout=5).status_code == 200:
-                        return
-            except httpx.HTTPError:
-                pass
+            if answers(self.url, headers):
+                return
             time.sleep(0.5)
         raise TimeoutError(f"heartbeat serve not healthy after {timeout:.0f}s; see {self.log_path}:\n{self.tail()}")
 
     def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def stop(self) -> None:
         stop_group(self.process)
+
+
+def answers(url: str, headers: dict[str, str] | None = None) -> bool:
+    """The app at ``url`` serves its API and its page (the API answers before the frontend bundle is served)."""
+    try:
+        return (httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+                and httpx.get(url + "/", headers=headers or {}, timeout=5).status_code == 200)
+    except httpx.HTTPError:
+        return False
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def stop_group(process: subprocess.Popen | None, timeout: float = 20) -> None:
